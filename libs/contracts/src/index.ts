@@ -1,0 +1,5 @@
+export * from './permissions.js';
+export * from './operations.js';
+export * from './errors.js';
+export * from './limits.js';
+export * from './api-key-format.js';

@@ -1,0 +1,50 @@
+import { Permission } from './permissions.js';
+
+/**
+ * Access rule of every GraphQL operation. `public`: no credentials; `authenticated`: any principal;
+ * otherwise the permission the principal must hold. `sessionOnly` operations refuse API keys
+ * (a leaked key cannot mint keys or change passwords). The API refuses to boot if a resolver's
+ * decorator disagrees with this table or an operation is missing from it.
+ */
+export type OperationAccess =
+  | { readonly kind: 'query' | 'mutation'; readonly access: 'public' }
+  | { readonly kind: 'query' | 'mutation'; readonly access: 'authenticated'; readonly sessionOnly?: boolean }
+  | { readonly kind: 'query' | 'mutation'; readonly access: Permission; readonly sessionOnly?: boolean };
+
+export const OPERATIONS = {
+  // identity
+  me: { kind: 'query', access: 'authenticated' },
+  login: { kind: 'mutation', access: 'public' },
+  logout: { kind: 'mutation', access: 'authenticated', sessionOnly: true },
+  changePassword: { kind: 'mutation', access: 'authenticated', sessionOnly: true },
+  apiKeys: { kind: 'query', access: Permission.ApiKeysOwn },
+  createApiKey: { kind: 'mutation', access: Permission.ApiKeysOwn, sessionOnly: true },
+  revokeApiKey: { kind: 'mutation', access: Permission.ApiKeysOwn },
+  // tenancy
+  tenant: { kind: 'query', access: Permission.TenantRead },
+  updateTenant: { kind: 'mutation', access: Permission.TenantUpdate },
+  members: { kind: 'query', access: Permission.MembersRead },
+  invitations: { kind: 'query', access: Permission.MembersManage },
+  inviteMember: { kind: 'mutation', access: Permission.MembersManage },
+  revokeInvitation: { kind: 'mutation', access: Permission.MembersManage },
+  acceptInvitation: { kind: 'mutation', access: 'public' },
+  updateMemberRole: { kind: 'mutation', access: Permission.MembersManage },
+  removeMember: { kind: 'mutation', access: Permission.MembersManage },
+  // models
+  model: { kind: 'query', access: Permission.ModelsRead },
+  models: { kind: 'query', access: Permission.ModelsRead },
+  createModel: { kind: 'mutation', access: Permission.ModelsCreate },
+  updateModel: { kind: 'mutation', access: Permission.ModelsUpdate },
+  archiveModel: { kind: 'mutation', access: Permission.ModelsArchive },
+  restoreModel: { kind: 'mutation', access: Permission.ModelsArchive },
+  // access (per-model grants)
+  modelGrants: { kind: 'query', access: Permission.ModelGrantsManage },
+  grantModelAccess: { kind: 'mutation', access: Permission.ModelGrantsManage },
+  revokeModelAccess: { kind: 'mutation', access: Permission.ModelGrantsManage },
+} as const satisfies Record<string, OperationAccess>;
+
+export type OperationName = keyof typeof OPERATIONS;
+
+export function operationAccess(name: string): OperationAccess | undefined {
+  return (OPERATIONS as Record<string, OperationAccess>)[name];
+}
