@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Server administration: `arca-server start | migrate | create-tenant`. Build first: `npm run build`.
+import { main } from '../dist/main.js';
+
+process.exitCode = await main(process.argv);

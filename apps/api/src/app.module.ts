@@ -1,0 +1,50 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { AuthGuard, CoreModule, createValidationPipe, type ArcaConfig, type Logger, type ServerSecrets } from '@arca/api-core';
+import { DbModule } from '@arca/api-db';
+import { IdentityModule } from '@arca/api-identity';
+import { TenancyModule } from '@arca/api-tenancy';
+import { ModelsModule } from '@arca/api-models';
+import { AccessModule } from '@arca/api-access';
+import { AccessTableCheck } from './access-table.check.js';
+import { graphqlOptions } from './graphql.config.js';
+import { HealthController } from './health.controller.js';
+
+export interface AppModuleOptions {
+  config: ArcaConfig;
+  secrets: ServerSecrets;
+  logger: Logger;
+  /** Connection string of the application role (RLS applies). */
+  appUrl: string;
+}
+
+/** Composition root: wires the feature modules, the global default-deny guard and input validation. */
+@Module({})
+export class AppModule {
+  static forRoot(opts: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(opts.config, opts.secrets, opts.logger),
+        DbModule.forRoot({
+          connectionString: opts.appUrl,
+          poolMax: opts.config.database.poolMax,
+          statementTimeoutMs: opts.config.database.statementTimeoutMs,
+        }),
+        GraphQLModule.forRoot<ApolloDriverConfig>(graphqlOptions(opts.config, opts.logger)),
+        IdentityModule,
+        TenancyModule,
+        ModelsModule,
+        AccessModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        AccessTableCheck,
+      ],
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PinoNestLogger, requestLogContext } from '@arca/api-core';
+import { AppModule, type AppModuleOptions } from './app.module.js';
+
+/** GraphQL documents and JSON bodies are small; file bytes travel on their own streaming routes. */
+export const JSON_BODY_LIMIT = 100 * 1024;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+export async function createApp(opts: AppModuleOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    trustProxy: opts.config.http.trustProxy,
+    bodyLimit: JSON_BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(opts), adapter, {
+    logger: new PinoNestLogger(opts.logger.child({ component: 'nest' })),
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (req, _reply, done) => {
+    requestLogContext.run({ requestId: req.id }, done);
+  });
+  fastify.addHook('onSend', async (_req, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+      if (!reply.hasHeader(name)) reply.header(name, value);
+    }
+    return payload;
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    opts.logger.info(
+      { method: req.method, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  const origins = opts.config.http.consoleOrigins;
+  if (origins.length > 0) {
+    app.enableCors({ origin: origins, credentials: true, methods: ['GET', 'POST', 'PUT'], maxAge: 600 });
+  }
+  await app.init();
+  return app;
+}

@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+import { envSchema } from './env.schema.js';
+
+export interface ArcaConfig {
+  mode: 'development' | 'production' | 'test';
+  http: { host: string; port: number; trustProxy: boolean; consoleOrigins: string[]; publicHost?: string };
+  database: { url?: string; appUrl?: string; poolMax: number; statementTimeoutMs: number };
+  dataDir: string;
+  apiKeyPepper?: Buffer;
+  session: { idleSeconds: number; absoluteSeconds: number };
+  graphql: { introspection: boolean };
+  demoTenant: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment once; a bad value stops the boot with every problem listed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArcaConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new ConfigError(`invalid configuration:\n${problems}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.ARCA_API_KEY_PEPPER) {
+    throw new ConfigError('ARCA_API_KEY_PEPPER is required when NODE_ENV=production (shared by every replica)');
+  }
+  return {
+    mode: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      trustProxy: e.ARCA_TRUST_PROXY,
+      consoleOrigins: e.ARCA_CONSOLE_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+      publicHost: e.ARCA_PUBLIC_HOST,
+    },
+    database: {
+      url: e.DATABASE_URL,
+      appUrl: e.DATABASE_APP_URL,
+      poolMax: e.ARCA_DB_POOL_MAX,
+      statementTimeoutMs: e.ARCA_DB_STATEMENT_TIMEOUT_MS,
+    },
+    dataDir: resolve(e.ARCA_DATA_DIR),
+    apiKeyPepper: e.ARCA_API_KEY_PEPPER ? Buffer.from(e.ARCA_API_KEY_PEPPER, 'hex') : undefined,
+    session: { idleSeconds: e.ARCA_SESSION_IDLE_MINUTES * 60, absoluteSeconds: e.ARCA_SESSION_ABSOLUTE_HOURS * 3600 },
+    graphql: { introspection: e.ARCA_INTROSPECTION ?? !production },
+    demoTenant: e.ARCA_DEMO_TENANT ?? !production,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './tenant-context.js';
+export * from './request-context.js';

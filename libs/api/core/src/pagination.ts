@@ -1,0 +1,43 @@
+import { Field, ObjectType } from '@nestjs/graphql';
+import { Limits } from '@arca/contracts';
+import { badInput } from './errors/domain-error.js';
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+/** Opaque keyset cursor: base64url(JSON of the sort key). Clients must treat it as a black box. */
+export function encodeCursor(key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+  try {
+    if (cursor.length > 512) throw new Error('too long');
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number')) {
+      return key as (string | number)[];
+    }
+  } catch {
+    // fall through to the typed error
+  }
+  throw badInput('invalid cursor', { field: 'after' });
+}
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return Limits.pageSizeDefault;
+  if (!Number.isInteger(first) || first < 1 || first > Limits.pageSizeMax) {
+    throw badInput(`first must be between 1 and ${Limits.pageSizeMax}`, { field: 'first' });
+  }
+  return first;
+}
+
+/** Splits a fetched page of `size + 1` rows into the page and whether more exist. */
+export function slicePage<T>(rows: T[], size: number): { page: T[]; hasNextPage: boolean } {
+  return { page: rows.slice(0, size), hasNextPage: rows.length > size };
+}

@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ALL_ROLES, checkApiKey, isPermission, permissionsOf, API_KEY_PREFIX, type Role } from '@arca/contracts';
+import {
+  ARCA_CONFIG,
+  unauthenticated,
+  type ArcaConfig,
+  type CredentialResolver,
+  type RequestInfo,
+  type TenantContext,
+} from '@arca/api-core';
+import { ApiKeyRepository } from './api-key.repository.js';
+import { SessionRepository } from './session.repository.js';
+import { SESSION_TOKEN_PREFIX, TokenHasher, isOpaqueToken } from './token-hasher.js';
+
+/** Turns a bearer token or session cookie into a TenantContext, or answers UNAUTHENTICATED. */
+@Injectable()
+export class IdentityCredentialResolver implements CredentialResolver {
+  constructor(
+    @Inject(ApiKeyRepository) private readonly apiKeys: ApiKeyRepository,
+    @Inject(SessionRepository) private readonly sessions: SessionRepository,
+    @Inject(TokenHasher) private readonly hasher: TokenHasher,
+    @Inject(ARCA_CONFIG) private readonly config: ArcaConfig,
+  ) {}
+
+  resolveBearer(token: string, request: RequestInfo): Promise<TenantContext> {
+    if (token.startsWith(API_KEY_PREFIX)) return this.resolveApiKey(token, request);
+    return this.resolveSessionCookie(token, request);
+  }
+
+  async resolveSessionCookie(token: string, request: RequestInfo): Promise<TenantContext> {
+    if (!isOpaqueToken(token, SESSION_TOKEN_PREFIX)) throw unauthenticated('invalid session token');
+    const s = await this.sessions.resolve(this.hasher.hash(token), this.config.session.idleSeconds);
+    if (!s) throw unauthenticated('session expired or revoked; log in again');
+    return {
+      tenantId: s.tenantId,
+      tenantSlug: s.tenantSlug,
+      userId: s.userId,
+      kind: 'session',
+      sessionId: s.sessionId,
+      role: s.role,
+      permissions: permissionsOf(s.role),
+      modelRestriction: null,
+      request,
+    };
+  }
+
+  private async resolveApiKey(key: string, request: RequestInfo): Promise<TenantContext> {
+    const check = checkApiKey(key);
+    if (check !== 'ok') throw unauthenticated(check === 'malformed' ? 'malformed API key' : 'invalid API key checksum');
+    const k = await this.apiKeys.resolve(this.hasher.hash(key));
+    if (!k) throw unauthenticated('invalid API key');
+    if (k.revokedAt) throw unauthenticated('API key revoked');
+    if (k.expiresAt && k.expiresAt.getTime() <= Date.now()) throw unauthenticated('API key expired');
+    if (!k.role || !(ALL_ROLES as readonly string[]).includes(k.role)) {
+      throw unauthenticated("the API key's creator is no longer a member of this tenant");
+    }
+    const role = k.role as Role;
+    const rolePermissions = permissionsOf(role);
+    const permissions = new Set(k.scopes.filter(isPermission).filter((p) => rolePermissions.has(p)));
+    return {
+      tenantId: k.tenantId,
+      tenantSlug: k.tenantSlug,
+      userId: k.userId,
+      kind: 'apiKey',
+      apiKeyId: k.apiKeyId,
+      role,
+      permissions,
+      modelRestriction: k.modelIds.length > 0 ? k.modelIds : null,
+      request,
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import { Field, InputType, registerEnumType } from '@nestjs/graphql';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Limits } from '@arca/contracts';
+
+export enum ModelVisibilityEnum {
+  INTERNAL = 'internal',
+  RESTRICTED = 'restricted',
+}
+registerEnumType(ModelVisibilityEnum, {
+  name: 'ModelVisibility',
+  description: 'INTERNAL: every member per their role. RESTRICTED: admins and users with a grant.',
+});
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+const NAME_MESSAGE = 'name must be 1–100 lowercase letters, digits, dots, dashes or underscores, starting and ending with a letter or digit';
+
+@InputType()
+export class CreateModelInput {
+  @Field()
+  @Transform(trim)
+  @IsString()
+  @Matches(Limits.modelNamePattern, { message: NAME_MESSAGE })
+  name: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(Limits.modelDescriptionMax)
+  description?: string;
+
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(Limits.tagsMax)
+  @IsString({ each: true })
+  @MaxLength(50, { each: true })
+  tags?: string[];
+
+  @Field(() => ModelVisibilityEnum, { nullable: true })
+  @IsOptional()
+  @IsEnum(ModelVisibilityEnum)
+  visibility?: ModelVisibilityEnum;
+}
+
+@InputType()
+export class UpdateModelInput {
+  @Field({ nullable: true })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Matches(Limits.modelNamePattern, { message: NAME_MESSAGE })
+  name?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(Limits.modelDescriptionMax)
+  description?: string;
+
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(Limits.tagsMax)
+  @IsString({ each: true })
+  @MaxLength(50, { each: true })
+  tags?: string[];
+
+  @Field(() => ModelVisibilityEnum, { nullable: true })
+  @IsOptional()
+  @IsEnum(ModelVisibilityEnum)
+  visibility?: ModelVisibilityEnum;
+}

@@ -1,0 +1,2 @@
+export { ModelsModule } from './models.module.js';
+export { ModelsService } from './models.service.js';

@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Limits, Permission, type Role } from '@arca/contracts';
+import { Db, isUniqueViolation, type ModelModel, type ModelVisibility } from '@arca/api-db';
+import {
+  badInput,
+  conflict,
+  decodeCursor,
+  encodeCursor,
+  failedPrecondition,
+  forbidden,
+  notFound,
+  pageSize,
+  slicePage,
+  type TenantContext,
+} from '@arca/api-core';
+import { modelPermissions, modelVisibilityFilter } from '@arca/api-access';
+import { ModelsRepository, type ModelRow, type ModelSearch } from './models.repository.js';
+
+export interface ModelListArgs extends Partial<ModelSearch> {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface ModelPatch {
+  name?: string;
+  description?: string;
+  tags?: string[];
+  visibility?: ModelVisibility;
+}
+
+@Injectable()
+export class ModelsService {
+  constructor(
+    @Inject(Db) private readonly db: Db,
+    @Inject(ModelsRepository) private readonly models: ModelsRepository,
+  ) {}
+
+  /** A model the principal can see, or NOT_FOUND (never FORBIDDEN: no existence oracle). */
+  async get(ctx: TenantContext, id: string): Promise<ModelModel> {
+    return this.db.tenantTransaction(ctx.tenantId, () => this.require(ctx, id, Permission.ModelsRead));
+  }
+
+  async list(ctx: TenantContext, args: ModelListArgs): Promise<{ rows: { row: ModelModel; cursor: string }[]; hasNextPage: boolean }> {
+    const size = pageSize(args.first);
+    const key = args.after ? decodeCursor(args.after, 2) : undefined;
+    const after = key ? { createdAt: new Date(String(key[0])), id: String(key[1]) } : undefined;
+    if (after && Number.isNaN(after.createdAt.getTime())) throw badInput('invalid cursor', { field: 'after' });
+    const search: ModelSearch = {
+      query: args.query?.trim() || undefined,
+      tags: args.tags ? normalizeTags(args.tags) : undefined,
+      includeArchived: args.includeArchived ?? false,
+    };
+    const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
+      this.models.page(ctx.tenantId, modelVisibilityFilter(ctx), search, size + 1, after),
+    );
+    const { page, hasNextPage } = slicePage(rows, size);
+    return { rows: page.map((row) => ({ row, cursor: encodeCursor([row.createdAt.toISOString(), row.id]) })), hasNextPage };
+  }
+
+  async create(ctx: TenantContext, input: { name: string; description?: string; tags?: string[]; visibility?: ModelVisibility }): Promise<ModelModel> {
+    const visibility = input.visibility ?? 'internal';
+    return this.unique(input.name, () =>
+      this.db.tenantTransaction(ctx.tenantId, () =>
+        this.models.create(ctx.tenantId, {
+          name: input.name,
+          description: input.description ?? '',
+          tags: normalizeTags(input.tags ?? []),
+          visibility,
+          createdById: ctx.userId,
+          // A restricted model would be invisible to a creator without models:grants; grant them their own role.
+          creatorGrant: visibility === 'restricted' && !ctx.permissions.has(Permission.ModelGrantsManage) ? (ctx.role as Role) : null,
+        }),
+      ),
+    );
+  }
+
+  /** Changing visibility is an access-control change and needs models:grants. Archived models are read-only. */
+  async update(ctx: TenantContext, id: string, patch: ModelPatch): Promise<ModelModel> {
+    if (patch.visibility !== undefined && !ctx.permissions.has(Permission.ModelGrantsManage)) {
+      throw forbidden(`changing visibility needs ${Permission.ModelGrantsManage}`);
+    }
+    return this.unique(patch.name, () =>
+      this.db.tenantTransaction(ctx.tenantId, async () => {
+        const model = await this.require(ctx, id, Permission.ModelsUpdate);
+        if (model.archivedAt) throw failedPrecondition('the model is archived; restore it first');
+        return this.models.update(ctx.tenantId, id, { ...patch, tags: patch.tags ? normalizeTags(patch.tags) : undefined });
+      }),
+    );
+  }
+
+  async setArchived(ctx: TenantContext, id: string, archived: boolean): Promise<ModelModel> {
+    return this.db.tenantTransaction(ctx.tenantId, async () => {
+      const model = await this.require(ctx, id, Permission.ModelsArchive);
+      if (Boolean(model.archivedAt) === archived) return model;
+      return this.models.update(ctx.tenantId, id, { archivedAt: archived ? new Date() : null });
+    });
+  }
+
+  private async require(ctx: TenantContext, id: string, permission: Permission): Promise<ModelRow> {
+    const model = await this.models.find(ctx.tenantId, id, ctx.userId);
+    const perms = model ? modelPermissions(ctx, model, (model.grants[0]?.role as Role | undefined) ?? null) : new Set();
+    if (!model || !perms.has(Permission.ModelsRead)) throw notFound('model');
+    if (!perms.has(permission)) throw forbidden(`missing permission ${permission} on this model`);
+    return model;
+  }
+
+  private async unique<T>(name: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`a model named "${name}" already exists`);
+      throw error;
+    }
+  }
+}
+
+export function normalizeTags(tags: string[]): string[] {
+  const out = [...new Set(tags.map((t) => t.trim().toLowerCase()))];
+  if (out.length > Limits.tagsMax) throw badInput(`at most ${Limits.tagsMax} tags`, { field: 'tags' });
+  const bad = out.find((t) => !Limits.tagPattern.test(t));
+  if (bad !== undefined) throw badInput(`invalid tag "${bad.slice(0, 60)}": use lowercase letters, digits and :._-`, { field: 'tags' });
+  return out;
+}

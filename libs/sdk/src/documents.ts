@@ -1,0 +1,172 @@
+// Every GraphQL document the SDK sends. Each document holds one operation and exactly the fragments it uses,
+// so it validates on its own against apps/api/schema.graphql.
+
+interface Fragment {
+  readonly text: string;
+  readonly uses: readonly Fragment[];
+}
+
+const fragment = (text: string, ...uses: Fragment[]): Fragment => ({ text, uses });
+
+const USER = fragment('fragment UserFields on User { id email displayName }');
+const TENANT = fragment('fragment TenantFields on Tenant { id slug name createdAt }');
+const API_KEY = fragment(
+  'fragment ApiKeyFields on ApiKey { id name displayPrefix scopes modelIds createdById createdAt expiresAt lastUsedAt revokedAt }',
+);
+const ME = fragment(
+  'fragment MeFields on Me { principalKind user { ...UserFields } tenant { ...TenantFields } role permissions apiKey { ...ApiKeyFields } }',
+  USER,
+  TENANT,
+  API_KEY,
+);
+const MEMBER = fragment('fragment MemberFields on Member { user { ...UserFields } role createdAt }', USER);
+const INVITATION = fragment(
+  'fragment InvitationFields on Invitation { id email role expiresAt createdAt acceptedAt revokedAt }',
+);
+const MODEL = fragment(
+  'fragment ModelFields on Model { id name description tags visibility archived archivedAt createdAt updatedAt }',
+);
+const GRANT = fragment(
+  'fragment ModelGrantFields on ModelGrant { modelId user { ...UserFields } role createdAt }',
+  USER,
+);
+const LOGIN_RESULT = fragment(
+  'fragment LoginResultFields on LoginResult { token expiresAt me { ...MeFields } }',
+  ME,
+);
+
+/** An operation followed by the transitive closure of its fragments, each once. */
+function document(operation: string, ...uses: Fragment[]): string {
+  const seen = new Set<string>();
+  const visit = (f: Fragment): void => {
+    if (seen.has(f.text)) return;
+    seen.add(f.text);
+    f.uses.forEach(visit);
+  };
+  uses.forEach(visit);
+  return [operation, ...seen].join('\n');
+}
+
+// identity
+export const MeDocument = document('query Me { me { ...MeFields } }', ME);
+export const LoginDocument = document(
+  'mutation Login($input: LoginInput!) { login(input: $input) { ...LoginResultFields } }',
+  LOGIN_RESULT,
+);
+export const LogoutDocument = document('mutation Logout { logout }');
+export const ChangePasswordDocument = document(
+  'mutation ChangePassword($input: ChangePasswordInput!) { changePassword(input: $input) }',
+);
+export const ApiKeysDocument = document(
+  'query ApiKeys($all: Boolean) { apiKeys(all: $all) { ...ApiKeyFields } }',
+  API_KEY,
+);
+export const CreateApiKeyDocument = document(
+  'mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { ...ApiKeyFields } secret } }',
+  API_KEY,
+);
+export const RevokeApiKeyDocument = document(
+  'mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { ...ApiKeyFields } }',
+  API_KEY,
+);
+
+// tenancy
+export const TenantDocument = document('query Tenant { tenant { ...TenantFields } }', TENANT);
+export const UpdateTenantDocument = document(
+  'mutation UpdateTenant($input: UpdateTenantInput!) { updateTenant(input: $input) { ...TenantFields } }',
+  TENANT,
+);
+export const MembersDocument = document(
+  'query Members($first: Int, $after: String) { members(first: $first, after: $after) { edges { cursor node { ...MemberFields } } pageInfo { hasNextPage endCursor } } }',
+  MEMBER,
+);
+export const InvitationsDocument = document(
+  'query Invitations { invitations { ...InvitationFields } }',
+  INVITATION,
+);
+export const InviteMemberDocument = document(
+  'mutation InviteMember($input: InviteMemberInput!) { inviteMember(input: $input) { invitation { ...InvitationFields } token } }',
+  INVITATION,
+);
+export const RevokeInvitationDocument = document(
+  'mutation RevokeInvitation($id: ID!) { revokeInvitation(id: $id) { ...InvitationFields } }',
+  INVITATION,
+);
+export const AcceptInvitationDocument = document(
+  'mutation AcceptInvitation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { ...LoginResultFields } }',
+  LOGIN_RESULT,
+);
+export const UpdateMemberRoleDocument = document(
+  'mutation UpdateMemberRole($input: UpdateMemberRoleInput!) { updateMemberRole(input: $input) { ...MemberFields } }',
+  MEMBER,
+);
+export const RemoveMemberDocument = document(
+  'mutation RemoveMember($userId: ID!) { removeMember(userId: $userId) }',
+);
+
+// models
+export const ModelDocument = document('query Model($id: ID!) { model(id: $id) { ...ModelFields } }', MODEL);
+export const ModelsDocument = document(
+  'query Models($first: Int, $after: String, $query: String, $tags: [String!], $includeArchived: Boolean) { models(first: $first, after: $after, query: $query, tags: $tags, includeArchived: $includeArchived) { edges { cursor node { ...ModelFields } } pageInfo { hasNextPage endCursor } } }',
+  MODEL,
+);
+export const CreateModelDocument = document(
+  'mutation CreateModel($input: CreateModelInput!) { createModel(input: $input) { ...ModelFields } }',
+  MODEL,
+);
+export const UpdateModelDocument = document(
+  'mutation UpdateModel($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ...ModelFields } }',
+  MODEL,
+);
+export const ArchiveModelDocument = document(
+  'mutation ArchiveModel($id: ID!) { archiveModel(id: $id) { ...ModelFields } }',
+  MODEL,
+);
+export const RestoreModelDocument = document(
+  'mutation RestoreModel($id: ID!) { restoreModel(id: $id) { ...ModelFields } }',
+  MODEL,
+);
+
+// access (per-model grants)
+export const ModelGrantsDocument = document(
+  'query ModelGrants($modelId: ID!) { modelGrants(modelId: $modelId) { ...ModelGrantFields } }',
+  GRANT,
+);
+export const GrantModelAccessDocument = document(
+  'mutation GrantModelAccess($input: GrantModelAccessInput!) { grantModelAccess(input: $input) { ...ModelGrantFields } }',
+  GRANT,
+);
+export const RevokeModelAccessDocument = document(
+  'mutation RevokeModelAccess($modelId: ID!, $userId: ID!) { revokeModelAccess(modelId: $modelId, userId: $userId) }',
+);
+
+/** All documents, keyed by the root field each one selects (the same keys as OPERATIONS in @arca/contracts). */
+export const DOCUMENTS = {
+  me: MeDocument,
+  login: LoginDocument,
+  logout: LogoutDocument,
+  changePassword: ChangePasswordDocument,
+  apiKeys: ApiKeysDocument,
+  createApiKey: CreateApiKeyDocument,
+  revokeApiKey: RevokeApiKeyDocument,
+  tenant: TenantDocument,
+  updateTenant: UpdateTenantDocument,
+  members: MembersDocument,
+  invitations: InvitationsDocument,
+  inviteMember: InviteMemberDocument,
+  revokeInvitation: RevokeInvitationDocument,
+  acceptInvitation: AcceptInvitationDocument,
+  updateMemberRole: UpdateMemberRoleDocument,
+  removeMember: RemoveMemberDocument,
+  model: ModelDocument,
+  models: ModelsDocument,
+  createModel: CreateModelDocument,
+  updateModel: UpdateModelDocument,
+  archiveModel: ArchiveModelDocument,
+  restoreModel: RestoreModelDocument,
+  modelGrants: ModelGrantsDocument,
+  grantModelAccess: GrantModelAccessDocument,
+  revokeModelAccess: RevokeModelAccessDocument,
+} as const satisfies Record<string, string>;
+
+export type DocumentName = keyof typeof DOCUMENTS;

@@ -1,0 +1,18 @@
+export { ArcaClient, type ArcaClientOptions } from './client.js';
+export {
+  ArcaError,
+  isArcaError,
+  type ArcaErrorCode,
+  type ArcaErrorOptions,
+  type GraphqlErrorBody,
+} from './errors.js';
+export * from './documents.js';
+export type * from './types.js';
+export { toGraphqlRole, fromGraphqlRole } from './roles.js';
+export { isLoopbackHost, parseServerUrl } from './server-url.js';
+export { DEFAULT_TIMEOUT_MS } from './transport.js';
+export { SDK_VERSION } from './version.js';
+export { ModelsApi, type GetByNameOptions } from './resources/models.js';
+export { ApiKeysApi } from './resources/api-keys.js';
+export { GrantsApi } from './resources/grants.js';
+export { InvitationsApi, MembersApi, TenantApi } from './resources/tenancy.js';

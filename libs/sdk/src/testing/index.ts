@@ -1,0 +1,2 @@
+export * from './canned-server.js';
+export * from './fixtures.js';
