@@ -31,6 +31,7 @@ const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.test.ts', 'test/**
 const ENV_ALLOWED_FILES = [
   'libs/api/core/src/config/**',
   'apps/cli/src/config/**',
+  'apps/*/bin/**', // process entry shims hand process.env to main()
   'tools/**',
   'bench/**',
   'test/**',
@@ -131,7 +132,10 @@ const depConstraints = [
   },
   // A feature may use another feature only through its package entry (src/index.ts): deep imports, relative
   // imports across projects and cycles are rejected by the rule itself (and by package.json "exports").
-  { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data', 'type:util'] },
+  {
+    sourceTag: 'type:feature',
+    onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data', 'type:util'],
+  },
   { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:data', 'type:util'] },
   { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },

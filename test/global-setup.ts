@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { bootstrapDatabase } from '../libs/api/db/src/bootstrap.js';
+import { bootstrapDatabase, verifyAppRole } from '../libs/api/db/src/bootstrap.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../libs/api/db/src/embedded-postgres.js';
 
 // One Postgres for the whole run: DATABASE_URL when set (CI gives a fresh database), otherwise a
@@ -21,6 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       migrationsDir: join(repoRoot, 'prisma', 'migrations'),
       appPassword: randomBytes(24).toString('hex'),
     });
+    await verifyAppRole(appUrl);
     process.stderr.write(`[global-setup] tests run on ${await describeServer(adminUrl)}\n`);
     project.provide('databaseAdminUrl', adminUrl);
     project.provide('databaseAppUrl', appUrl);
@@ -33,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 async function acquireDatabase(): Promise<{ adminUrl: string; teardown: () => Promise<void> }> {
   const external = process.env['DATABASE_URL'];
-  if (external) return { adminUrl: external, teardown: async () => undefined };
+  if (external) return { adminUrl: external, teardown: () => Promise.resolve() };
   const dir = await mkdtemp(join(tmpdir(), 'arca-test-pg-'));
   let server: EmbeddedPostgresHandle;
   try {

@@ -7,6 +7,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const result = spawnSync('npx', ['--no-install', 'prisma', 'generate'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: join(root, 'tools/schema-engine-stub'), PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+  env: {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: join(root, 'tools/schema-engine-stub'),
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+  },
 });
 process.exit(result.status ?? 1);

@@ -29,7 +29,9 @@ export function accessTableProblems(schema: GraphQLSchemaHost['schema']): string
   }
   for (const [name, rule] of Object.entries(OPERATIONS)) {
     const type = rule.kind === 'query' ? roots.query : roots.mutation;
-    if (!type?.getFields()[name]) problems.push(`OPERATIONS lists ${rule.kind} ${name}, which the schema lacks`);
+    if (!type?.getFields()[name]) {
+      problems.push(`OPERATIONS lists ${rule.kind} ${name}, which the schema lacks`);
+    }
   }
   if (schema.getSubscriptionType()) problems.push('subscriptions are not supported by the access table');
   return problems;

@@ -2,7 +2,14 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
-import { AuthGuard, CoreModule, createValidationPipe, type ArcaConfig, type Logger, type ServerSecrets } from '@arca/api-core';
+import {
+  AuthGuard,
+  CoreModule,
+  createValidationPipe,
+  type ArcaConfig,
+  type Logger,
+  type ServerSecrets,
+} from '@arca/api-core';
 import { DbModule } from '@arca/api-db';
 import { IdentityModule } from '@arca/api-identity';
 import { TenancyModule } from '@arca/api-tenancy';

@@ -39,7 +39,12 @@ export async function createApp(opts: AppModuleOptions): Promise<NestFastifyAppl
   });
   fastify.addHook('onResponse', async (req, reply) => {
     opts.logger.info(
-      { method: req.method, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: req.method,
+        path: req.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });

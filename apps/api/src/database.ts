@@ -18,7 +18,11 @@ export interface PreparedDatabase {
  * migrations as the owner, provisions the arca_app role unless DATABASE_APP_URL is given, and refuses to run the
  * API on a role that could bypass row-level security.
  */
-export async function prepareDatabase(config: ArcaConfig, secrets: ServerSecrets, logger: Logger): Promise<PreparedDatabase> {
+export async function prepareDatabase(
+  config: ArcaConfig,
+  secrets: ServerSecrets,
+  logger: Logger,
+): Promise<PreparedDatabase> {
   let adminUrl = config.database.url;
   let stop = async (): Promise<void> => {};
   if (!adminUrl) {

@@ -21,13 +21,25 @@ export async function ensureDemoTenant(
 ): Promise<{ created: boolean; file: string; credentials: DemoCredentials | null }> {
   const file = join(dataDir, 'demo-credentials.json');
   try {
-    const p = await tenants.provision({ slug: DEMO_SLUG, name: 'Demo', ownerEmail: DEMO_EMAIL, ownerDisplayName: 'Demo Owner' });
-    const credentials: DemoCredentials = { email: DEMO_EMAIL, tenant: DEMO_SLUG, password: p.ownerPassword, apiKey: p.ownerApiKey };
+    const p = await tenants.provision({
+      slug: DEMO_SLUG,
+      name: 'Demo',
+      ownerEmail: DEMO_EMAIL,
+      ownerDisplayName: 'Demo Owner',
+    });
+    const credentials: DemoCredentials = {
+      email: DEMO_EMAIL,
+      tenant: DEMO_SLUG,
+      password: p.ownerPassword,
+      apiKey: p.ownerApiKey,
+    };
     writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
     return { created: true, file, credentials };
   } catch (error) {
     if (error instanceof DomainError && error.code === ErrorCode.Conflict) {
-      const credentials = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials) : null;
+      const credentials = existsSync(file)
+        ? (JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials)
+        : null;
       return { created: false, file, credentials };
     }
     throw error;

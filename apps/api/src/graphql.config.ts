@@ -36,26 +36,32 @@ export function graphqlOptions(config: ArcaConfig, logger: Logger): ApolloDriver
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: true,
-    status400ForVariableCoercionErrors: true,
     parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens },
     validationRules: armor.validationRules,
     // @nestjs/apollo types reference Apollo's CJS build, armor's the ESM one: same runtime objects.
     plugins: [...armor.plugins, validationStatusPlugin()] as unknown as ApolloDriverConfig['plugins'],
-    formatError: createFormatError((error) => logger.error({ err: error }, 'unhandled error in GraphQL operation')),
-    context: (req: unknown, reply: unknown) => ({ req, reply }),
+    formatError: createFormatError((error) =>
+      logger.error({ err: error }, 'unhandled error in GraphQL operation'),
+    ),
+    // Never put the Fastify reply itself in the context: it is a thenable, and Nest awaits parameter values.
+    context: (req: unknown, reply: { header(name: string, value: string): unknown }) => ({
+      req,
+      headers: { header: (name: string, value: string) => void reply.header(name, value) },
+    }),
   };
 }
 
 /** Request-level failures (parse, validation) always answer 400, whatever a plugin set. */
 function validationStatusPlugin(): ApolloServerPlugin {
   return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors(rc) {
+    requestDidStart() {
+      return Promise.resolve({
+        didEncounterErrors(rc) {
           // No resolved operation means the document never executed: a client error, never a 5xx.
           if (!rc.operation && rc.response.http) rc.response.http.status = 400;
+          return Promise.resolve();
         },
-      };
+      });
     },
   };
 }

@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, DomainError, createLogger, loadConfig, type ArcaConfig, type Logger } from '@arca/api-core';
+import {
+  ConfigError,
+  DomainError,
+  createLogger,
+  loadConfig,
+  type ArcaConfig,
+  type Logger,
+} from '@arca/api-core';
 import { TenantsService } from '@arca/api-tenancy';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './create-app.js';
@@ -13,12 +20,6 @@ export interface ServerIo {
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
 }
-
-const defaultIo: ServerIo = {
-  out: (t) => process.stdout.write(t + '\n'),
-  err: (t) => process.stderr.write(t + '\n'),
-  env: process.env,
-};
 
 interface Booted {
   config: ArcaConfig;
@@ -53,17 +54,23 @@ async function start(io: ServerIo): Promise<number> {
   const address = b.app.getHttpServer().address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const base = `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${actualPort}`;
-  io.out(`Arca is serving GraphQL at ${base}/graphql (${b.db.embedded ? 'embedded PostgreSQL' : 'external PostgreSQL'})`);
+  io.out(
+    `Arca is serving GraphQL at ${base}/graphql (${b.db.embedded ? 'embedded PostgreSQL' : 'external PostgreSQL'})`,
+  );
   if (b.config.demoTenant) {
     const demo = await ensureDemoTenant(b.app.get(TenantsService), b.config.dataDir);
     if (demo.created && demo.credentials) {
-      io.out(`Created the demo tenant "demo" with owner ${DEMO_EMAIL}. Shown once, also saved to ${demo.file} (mode 0600):`);
+      io.out(
+        `Created the demo tenant "demo" with owner ${DEMO_EMAIL}. Shown once, also saved to ${demo.file} (mode 0600):`,
+      );
       io.out(`  password: ${demo.credentials.password ?? '(existing account)'}`);
       io.out(`  API key:  ${demo.credentials.apiKey}`);
       io.out(`Log in:  npx arca login --server ${base} --api-key ${demo.credentials.apiKey}`);
     } else {
       io.out(`Demo tenant "demo" (owner ${DEMO_EMAIL}); its credentials are in ${demo.file}.`);
-      io.out(`Log in:  npx arca login --server ${base} --api-key "$(node -p "require('${demo.file}').apiKey")"`);
+      io.out(
+        `Log in:  npx arca login --server ${base} --api-key "$(node -p "require('${demo.file}').apiKey")"`,
+      );
     }
   }
   await new Promise<void>((resolve) => {
@@ -90,10 +97,15 @@ async function migrate(io: ServerIo): Promise<number> {
   return 0;
 }
 
-async function createTenant(io: ServerIo, opts: { slug: string; ownerEmail: string; name?: string; json?: boolean }): Promise<number> {
+async function createTenant(
+  io: ServerIo,
+  opts: { slug: string; ownerEmail: string; name?: string; json?: boolean },
+): Promise<number> {
   const b = await boot(io);
   try {
-    const p = await b.app.get(TenantsService).provision({ slug: opts.slug, name: opts.name, ownerEmail: opts.ownerEmail });
+    const p = await b.app
+      .get(TenantsService)
+      .provision({ slug: opts.slug, name: opts.name, ownerEmail: opts.ownerEmail });
     const result = {
       tenant: { id: p.tenant.id, slug: p.tenant.slug, name: p.tenant.name },
       owner: { id: p.ownerUserId, email: opts.ownerEmail.trim().toLowerCase(), password: p.ownerPassword },
@@ -113,18 +125,25 @@ async function createTenant(io: ServerIo, opts: { slug: string; ownerEmail: stri
   }
 }
 
-export async function main(argv: string[], io: ServerIo = defaultIo): Promise<number> {
+/** Entry point of `arca-server`; bin/arca-server.js passes the process streams and environment. */
+export async function main(argv: string[], io: ServerIo): Promise<number> {
   let exit = 0;
   const program = new Command('arca-server')
     .description('Arca server administration')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-  program.command('start').description('serve the API (embedded PostgreSQL unless DATABASE_URL is set)').action(async () => {
-    exit = await start(io);
-  });
-  program.command('migrate').description('apply database migrations and exit').action(async () => {
-    exit = await migrate(io);
-  });
+  program
+    .command('start')
+    .description('serve the API (embedded PostgreSQL unless DATABASE_URL is set)')
+    .action(async () => {
+      exit = await start(io);
+    });
+  program
+    .command('migrate')
+    .description('apply database migrations and exit')
+    .action(async () => {
+      exit = await migrate(io);
+    });
   program
     .command('create-tenant')
     .description("create a tenant and its owner; prints the owner's one-time password and API key")

@@ -13,7 +13,10 @@ export function loadServerSecrets(config: ArcaConfig): ServerSecrets {
   const file = join(config.dataDir, 'secrets.json');
   if (!existsSync(file)) {
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ tokenPepper: randomBytes(32).toString('hex') }) + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(tmp, JSON.stringify({ tokenPepper: randomBytes(32).toString('hex') }) + '\n', {
+      mode: 0o600,
+      flag: 'wx',
+    });
     renameSync(tmp, file);
   }
   chmodSync(file, 0o600);

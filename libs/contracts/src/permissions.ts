@@ -63,4 +63,8 @@ export function roleHas(role: Role, permission: Permission): boolean {
 }
 
 /** Permissions a model-level grant can carry: the model-scoped subset of the grant role's permissions. */
-export const MODEL_SCOPED_PERMISSIONS: readonly Permission[] = [P.ModelsRead, P.ModelsUpdate, P.ModelsArchive];
+export const MODEL_SCOPED_PERMISSIONS: readonly Permission[] = [
+  P.ModelsRead,
+  P.ModelsUpdate,
+  P.ModelsArchive,
+];

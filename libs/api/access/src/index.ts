@@ -1,2 +1,7 @@
 export { AccessModule } from './access.module.js';
-export { modelPermissions, modelVisibilityFilter, type ModelVisibilityFilter, type Visibility } from './model-permissions.js';
+export {
+  modelPermissions,
+  modelVisibilityFilter,
+  type ModelVisibilityFilter,
+  type Visibility,
+} from './model-permissions.js';

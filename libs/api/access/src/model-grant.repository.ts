@@ -16,7 +16,10 @@ export class ModelGrantRepository {
     });
   }
 
-  upsert(tenantId: string, g: { modelId: string; userId: string; role: MemberRole; createdById: string }): Promise<GrantRow> {
+  upsert(
+    tenantId: string,
+    g: { modelId: string; userId: string; role: MemberRole; createdById: string },
+  ): Promise<GrantRow> {
     return this.db.tx(tenantId).modelGrant.upsert({
       where: { modelId_userId: { modelId: g.modelId, userId: g.userId } },
       create: { tenantId, ...g },

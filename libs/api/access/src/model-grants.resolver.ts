@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Permission, type Role } from '@arca/contracts';
+import { Permission } from '@arca/contracts';
 import { Can, Ctx, UuidPipe, type RoleEnum, type TenantContext } from '@arca/api-core';
 import { GrantModelAccessInput } from './dto/grant-model-access.input.js';
 import type { GrantRow } from './model-grant.repository.js';
@@ -20,14 +20,22 @@ export class ModelGrantsResolver {
 
   @Query(() => [ModelGrantModel])
   @Can(Permission.ModelGrantsManage)
-  async modelGrants(@Ctx() ctx: TenantContext, @Args('modelId', { type: () => ID }, UuidPipe) modelId: string): Promise<ModelGrantModel[]> {
+  async modelGrants(
+    @Ctx() ctx: TenantContext,
+    @Args('modelId', { type: () => ID }, UuidPipe) modelId: string,
+  ): Promise<ModelGrantModel[]> {
     return (await this.service.list(ctx, modelId)).map(toGrant);
   }
 
   @Mutation(() => ModelGrantModel)
   @Can(Permission.ModelGrantsManage)
-  async grantModelAccess(@Ctx() ctx: TenantContext, @Args('input') input: GrantModelAccessInput): Promise<ModelGrantModel> {
-    return toGrant(await this.service.grant(ctx, input.modelId.toLowerCase(), input.userId.toLowerCase(), input.role as Role));
+  async grantModelAccess(
+    @Ctx() ctx: TenantContext,
+    @Args('input') input: GrantModelAccessInput,
+  ): Promise<ModelGrantModel> {
+    return toGrant(
+      await this.service.grant(ctx, input.modelId.toLowerCase(), input.userId.toLowerCase(), input.role),
+    );
   }
 
   @Mutation(() => Boolean, { description: 'True if a grant was removed.' })

@@ -14,7 +14,9 @@ export function modelPermissions(
   grantRole: Role | null,
 ): ReadonlySet<Permission> {
   if (ctx.modelRestriction && !ctx.modelRestriction.includes(model.id)) return new Set();
-  if (model.visibility === 'internal' || ctx.permissions.has(Permission.ModelGrantsManage)) return ctx.permissions;
+  if (model.visibility === 'internal' || ctx.permissions.has(Permission.ModelGrantsManage)) {
+    return ctx.permissions;
+  }
   if (!grantRole) return new Set();
   const granted = permissionsOf(grantRole);
   return new Set([...ctx.permissions].filter((p) => granted.has(p)));

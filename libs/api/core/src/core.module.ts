@@ -14,7 +14,10 @@ export class CoreModule {
         { provide: ARCA_CONFIG, useValue: config },
         { provide: SERVER_SECRETS, useValue: secrets },
         { provide: LOGGER, useValue: logger },
-        { provide: AUTHZ_OBSERVER, useValue: new LoggingAuthorizationObserver((entry, msg) => logger.warn(entry, msg)) },
+        {
+          provide: AUTHZ_OBSERVER,
+          useValue: new LoggingAuthorizationObserver((entry, msg) => logger.warn(entry, msg)),
+        },
       ],
       exports: [ARCA_CONFIG, SERVER_SECRETS, LOGGER, AUTHZ_OBSERVER],
     };

@@ -20,8 +20,12 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   try {
     if (cursor.length > 512) throw new Error('too long');
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number')) {
-      return key as (string | number)[];
+    if (
+      Array.isArray(key) &&
+      key.length === arity &&
+      key.every((k) => typeof k === 'string' || typeof k === 'number')
+    ) {
+      return key;
     }
   } catch {
     // fall through to the typed error

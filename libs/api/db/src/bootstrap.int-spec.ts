@@ -38,7 +38,12 @@ describe('bootstrapDatabase', () => {
     });
     const appPassword = `q'uote\\back"slash %41 ${randomBytes(8).toString('hex')}`;
 
-    const { appUrl } = await bootstrapDatabase({ adminUrl: scratch, migrationsDir, appRole: role, appPassword });
+    const { appUrl } = await bootstrapDatabase({
+      adminUrl: scratch,
+      migrationsDir,
+      appRole: role,
+      appPassword,
+    });
 
     const app = new URL(appUrl);
     const admin = new URL(scratch);
@@ -67,8 +72,13 @@ describe('bootstrapDatabase', () => {
 
     expect(new URL(appUrl).username).toBe(role);
     expect(new URL(appUrl).password).toBe('');
-    expect(await query(scratch, `SELECT rolcanlogin, rolsuper, rolbypassrls, rolcreatedb, rolcreaterole
-                                   FROM pg_roles WHERE rolname = '${role}'`)).toEqual([
+    expect(
+      await query(
+        scratch,
+        `SELECT rolcanlogin, rolsuper, rolbypassrls, rolcreatedb, rolcreaterole
+                                   FROM pg_roles WHERE rolname = '${role}'`,
+      ),
+    ).toEqual([
       { rolcanlogin: false, rolsuper: false, rolbypassrls: false, rolcreatedb: false, rolcreaterole: false },
     ]);
   });

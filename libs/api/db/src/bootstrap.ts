@@ -23,7 +23,11 @@ export const DEFAULT_APP_ROLE = 'arca_app';
  */
 export async function bootstrapDatabase(opts: BootstrapDatabaseOptions): Promise<{ appUrl: string }> {
   const role = opts.appRole ?? DEFAULT_APP_ROLE;
-  await applyMigrations({ connectionString: opts.adminUrl, migrationsDir: opts.migrationsDir, log: opts.log });
+  await applyMigrations({
+    connectionString: opts.adminUrl,
+    migrationsDir: opts.migrationsDir,
+    log: opts.log,
+  });
   await withClient(opts.adminUrl, async (client) => {
     await ensureRole(client, role, opts.log);
     if (opts.appPassword !== undefined) await enableLogin(client, role, opts.appPassword);
@@ -92,7 +96,7 @@ async function enableLogin(client: pg.Client, role: string, password: string): P
 
 function isDuplicateRole(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
-  return code === '42710' /* duplicate_object */ || code === '23505' /* unique_violation */;
+  return code === '42710' /* duplicate_object */ || code === '23505'; /* unique_violation */
 }
 
 /** Same host, port, database and query parameters; only the credentials change. */

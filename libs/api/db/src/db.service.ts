@@ -65,7 +65,9 @@ export class Db {
   tx(tenantId: string): TxClient {
     const active = this.als.getStore();
     if (!active) throw new DbScopeError('no transaction is open; wrap the call in tenantTransaction()');
-    if (active.scope.tenantId !== tenantId) throw new DbScopeError('the open transaction belongs to another tenant');
+    if (active.scope.tenantId !== tenantId) {
+      throw new DbScopeError('the open transaction belongs to another tenant');
+    }
     return active.tx;
   }
 

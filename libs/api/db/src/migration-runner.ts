@@ -81,13 +81,18 @@ async function assertLockFile(dir: string): Promise<void> {
   try {
     text = await readFile(lockPath, 'utf8');
   } catch (err) {
-    throw new Error(`Missing ${lockPath}: expected a Prisma migration lock file with provider = "postgresql"`, {
-      cause: err,
-    });
+    throw new Error(
+      `Missing ${lockPath}: expected a Prisma migration lock file with provider = "postgresql"`,
+      {
+        cause: err,
+      },
+    );
   }
   const provider = /^\s*provider\s*=\s*"([^"]*)"/m.exec(text)?.[1];
   if (provider !== 'postgresql') {
-    throw new Error(`${lockPath} must declare provider = "postgresql" (found ${provider ? `"${provider}"` : 'none'})`);
+    throw new Error(
+      `${lockPath} must declare provider = "postgresql" (found ${provider ? `"${provider}"` : 'none'})`,
+    );
   }
 }
 

@@ -50,7 +50,15 @@ export class ApiKeyRepository {
 
   create(
     tenantId: string,
-    k: { createdById: string; name: string; keyHash: Bytes; displayPrefix: string; scopes: string[]; modelIds: string[]; expiresAt: Date },
+    k: {
+      createdById: string;
+      name: string;
+      keyHash: Bytes;
+      displayPrefix: string;
+      scopes: string[];
+      modelIds: string[];
+      expiresAt: Date;
+    },
   ): Promise<ApiKeyModel> {
     return this.db.tx(tenantId).apiKey.create({ data: { tenantId, ...k } });
   }

@@ -12,7 +12,9 @@ import { UuidPipe } from '@arca/api-core';
 export class ApiKeysResolver {
   constructor(@Inject(ApiKeysService) private readonly keys: ApiKeysService) {}
 
-  @Query(() => [ApiKeyModel], { description: "Your API keys; every key of the tenant with all: true (apikeys:manage)." })
+  @Query(() => [ApiKeyModel], {
+    description: 'Your API keys; every key of the tenant with all: true (apikeys:manage).',
+  })
   @Can(Permission.ApiKeysOwn)
   async apiKeys(
     @Ctx() ctx: TenantContext,
@@ -23,14 +25,20 @@ export class ApiKeysResolver {
 
   @Mutation(() => CreatedApiKeyModel)
   @Can(Permission.ApiKeysOwn)
-  async createApiKey(@Ctx() ctx: TenantContext, @Args('input') input: CreateApiKeyInput): Promise<CreatedApiKeyModel> {
+  async createApiKey(
+    @Ctx() ctx: TenantContext,
+    @Args('input') input: CreateApiKeyInput,
+  ): Promise<CreatedApiKeyModel> {
     const { apiKey, secret } = await this.keys.create(ctx, input);
     return { apiKey: toApiKey(apiKey), secret };
   }
 
   @Mutation(() => ApiKeyModel)
   @Can(Permission.ApiKeysOwn)
-  async revokeApiKey(@Ctx() ctx: TenantContext, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<ApiKeyModel> {
+  async revokeApiKey(
+    @Ctx() ctx: TenantContext,
+    @Args('id', { type: () => ID }, UuidPipe) id: string,
+  ): Promise<ApiKeyModel> {
     return toApiKey(await this.keys.revoke(ctx, id));
   }
 }

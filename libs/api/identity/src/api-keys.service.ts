@@ -21,7 +21,10 @@ export class ApiKeysService {
   ) {}
 
   /** Creates a key whose scopes are a subset of the creator's permissions. The secret is returned once. */
-  async create(ctx: TenantContext, cmd: CreateApiKeyCommand): Promise<{ apiKey: ApiKeyModel; secret: string }> {
+  async create(
+    ctx: TenantContext,
+    cmd: CreateApiKeyCommand,
+  ): Promise<{ apiKey: ApiKeyModel; secret: string }> {
     const scopes = [...new Set(cmd.scopes)];
     const unknown = scopes.filter((s) => !isPermission(s));
     if (unknown.length) throw badInput(`unknown scopes: ${unknown.join(', ')}`, { field: 'scopes' });
@@ -50,8 +53,12 @@ export class ApiKeysService {
 
   /** Own keys; every key of the tenant with `all` (needs apikeys:manage). */
   async list(ctx: TenantContext, all: boolean): Promise<ApiKeyModel[]> {
-    if (all && !ctx.permissions.has(Permission.ApiKeysManage)) throw forbidden(`missing permission ${Permission.ApiKeysManage}`);
-    return this.db.tenantTransaction(ctx.tenantId, () => this.keys.list(ctx.tenantId, all ? undefined : ctx.userId));
+    if (all && !ctx.permissions.has(Permission.ApiKeysManage)) {
+      throw forbidden(`missing permission ${Permission.ApiKeysManage}`);
+    }
+    return this.db.tenantTransaction(ctx.tenantId, () =>
+      this.keys.list(ctx.tenantId, all ? undefined : ctx.userId),
+    );
   }
 
   /** Revokes one's own key, or anyone's with apikeys:manage. Revoking twice is a no-op. */

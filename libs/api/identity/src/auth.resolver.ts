@@ -1,7 +1,15 @@
 import { Inject } from '@nestjs/common';
 import { permissionsOf } from '@arca/contracts';
 import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Authenticated, Ctx, Public, RoleEnum, requestInfo, type ArcaRequest, type TenantContext } from '@arca/api-core';
+import {
+  Authenticated,
+  Ctx,
+  Public,
+  RoleEnum,
+  requestInfo,
+  type ArcaRequest,
+  type TenantContext,
+} from '@arca/api-core';
 import { AuthService } from './auth.service.js';
 import { ChangePasswordInput, LoginInput } from './dto/login.input.js';
 import { LoginResultModel, MeModel, PrincipalKindEnum } from './models/identity.models.js';
@@ -16,7 +24,9 @@ export class AuthResolver {
     @Inject(SessionIssuer) private readonly issuer: SessionIssuer,
   ) {}
 
-  @Query(() => MeModel, { description: 'The authenticated principal, its tenant, role and effective permissions.' })
+  @Query(() => MeModel, {
+    description: 'The authenticated principal, its tenant, role and effective permissions.',
+  })
   @Authenticated()
   async me(@Ctx() ctx: TenantContext): Promise<MeModel> {
     const { user, tenant, apiKey } = await this.auth.me(ctx);
@@ -35,7 +45,7 @@ export class AuthResolver {
   async login(
     @Args('input') input: LoginInput,
     @Context('req') req: ArcaRequest,
-    @Context('reply') reply: CookieReply,
+    @Context('headers') reply: CookieReply,
   ): Promise<LoginResultModel> {
     const out = await this.auth.login(input.email, input.password, input.tenantSlug, requestInfo(req));
     if (input.cookie) setSessionCookie(reply, out.token, this.issuer.cookieMaxAgeSeconds);
@@ -55,15 +65,20 @@ export class AuthResolver {
 
   @Mutation(() => Boolean)
   @Authenticated()
-  async logout(@Ctx() ctx: TenantContext, @Context('reply') reply: CookieReply): Promise<boolean> {
+  async logout(@Ctx() ctx: TenantContext, @Context('headers') reply: CookieReply): Promise<boolean> {
     await this.auth.logout(ctx);
     clearSessionCookie(reply);
     return true;
   }
 
-  @Mutation(() => Boolean, { description: 'Changes the password and revokes every other session of the user.' })
+  @Mutation(() => Boolean, {
+    description: 'Changes the password and revokes every other session of the user.',
+  })
   @Authenticated()
-  async changePassword(@Ctx() ctx: TenantContext, @Args('input') input: ChangePasswordInput): Promise<boolean> {
+  async changePassword(
+    @Ctx() ctx: TenantContext,
+    @Args('input') input: ChangePasswordInput,
+  ): Promise<boolean> {
     await this.auth.changePassword(ctx, input.currentPassword, input.newPassword);
     return true;
   }

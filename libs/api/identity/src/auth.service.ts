@@ -34,11 +34,20 @@ export class AuthService {
    * Email + password → session. Known and unknown emails take the same path (argon2 verify against a dummy
    * hash), failures are throttled per account+IP, IP and account, and the answer never says which part was wrong.
    */
-  async login(email: string, password: string, tenantSlug: string | undefined, request: RequestInfo): Promise<LoginOutcome> {
+  async login(
+    email: string,
+    password: string,
+    tenantSlug: string | undefined,
+    request: RequestInfo,
+  ): Promise<LoginOutcome> {
     const subject = { account: email, ip: request.ip };
     await this.throttle.assertAllowed(subject);
-    const user = await this.db.scopedTransaction({ loginEmail: email }, () => this.users.findByEmailForAuth(email));
-    const valid = user ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyUnknownUser(password);
+    const user = await this.db.scopedTransaction({ loginEmail: email }, () =>
+      this.users.findByEmailForAuth(email),
+    );
+    const valid = user
+      ? await this.passwords.verify(user.passwordHash, password)
+      : await this.passwords.verifyUnknownUser(password);
     if (!user || !valid) {
       await this.throttle.recordFailure(subject);
       throw unauthenticated(INVALID_LOGIN);
@@ -58,7 +67,7 @@ export class AuthService {
       }
       await this.db.rescope({ tenantId: membership.tenantId });
       const session = await this.issuer.issue(membership.tenantId, user.id, request);
-      return { ...session, user, tenant: membership.tenant, role: membership.role as Role };
+      return { ...session, user, tenant: membership.tenant, role: membership.role };
     });
     if (!outcome) {
       await this.throttle.recordFailure(subject);
@@ -78,9 +87,13 @@ export class AuthService {
   async changePassword(ctx: TenantContext, currentPassword: string, newPassword: string): Promise<void> {
     const subject = { account: `user:${ctx.userId}`, ip: ctx.request.ip };
     await this.throttle.assertAllowed(subject);
-    if (currentPassword === newPassword) throw badInput('the new password must differ from the current one', { field: 'newPassword' });
+    if (currentPassword === newPassword) {
+      throw badInput('the new password must differ from the current one', { field: 'newPassword' });
+    }
     const newHash = await this.passwords.hash(newPassword);
-    const user = await this.db.scopedTransaction({ userId: ctx.userId }, () => this.users.findByIdForAuth(ctx.userId));
+    const user = await this.db.scopedTransaction({ userId: ctx.userId }, () =>
+      this.users.findByIdForAuth(ctx.userId),
+    );
     if (!user || !(await this.passwords.verify(user.passwordHash, currentPassword))) {
       await this.throttle.recordFailure(subject);
       throw unauthenticated('current password is wrong');
@@ -93,7 +106,9 @@ export class AuthService {
     await this.throttle.recordSuccess(subject);
   }
 
-  async me(ctx: TenantContext): Promise<{ user: UserModel; tenant: TenantModel; apiKey: ApiKeyModel | null }> {
+  async me(
+    ctx: TenantContext,
+  ): Promise<{ user: UserModel; tenant: TenantModel; apiKey: ApiKeyModel | null }> {
     return this.db.tenantTransaction(ctx.tenantId, async () => {
       const user = await this.users.findMember(ctx.tenantId, ctx.userId);
       const tenant = await this.users.findTenant(ctx.tenantId);

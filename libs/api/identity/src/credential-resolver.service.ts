@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ALL_ROLES, checkApiKey, isPermission, permissionsOf, API_KEY_PREFIX, type Role } from '@arca/contracts';
+import { ALL_ROLES, checkApiKey, isPermission, permissionsOf, API_KEY_PREFIX } from '@arca/contracts';
 import {
   ARCA_CONFIG,
   unauthenticated,
@@ -46,7 +46,9 @@ export class IdentityCredentialResolver implements CredentialResolver {
 
   private async resolveApiKey(key: string, request: RequestInfo): Promise<TenantContext> {
     const check = checkApiKey(key);
-    if (check !== 'ok') throw unauthenticated(check === 'malformed' ? 'malformed API key' : 'invalid API key checksum');
+    if (check !== 'ok') {
+      throw unauthenticated(check === 'malformed' ? 'malformed API key' : 'invalid API key checksum');
+    }
     const k = await this.apiKeys.resolve(this.hasher.hash(key));
     if (!k) throw unauthenticated('invalid API key');
     if (k.revokedAt) throw unauthenticated('API key revoked');
@@ -54,7 +56,7 @@ export class IdentityCredentialResolver implements CredentialResolver {
     if (!k.role || !(ALL_ROLES as readonly string[]).includes(k.role)) {
       throw unauthenticated("the API key's creator is no longer a member of this tenant");
     }
-    const role = k.role as Role;
+    const role = k.role;
     const rolePermissions = permissionsOf(role);
     const permissions = new Set(k.scopes.filter(isPermission).filter((p) => rolePermissions.has(p)));
     return {

@@ -17,7 +17,11 @@ import { UserRepository } from './user.repository.js';
 /** Users, passwords, sessions, API keys, and the credential resolver behind the global auth guard. */
 @Module({
   providers: [
-    { provide: TokenHasher, useFactory: (s: ServerSecrets) => new TokenHasher(s.tokenPepper), inject: [SERVER_SECRETS] },
+    {
+      provide: TokenHasher,
+      useFactory: (s: ServerSecrets) => new TokenHasher(s.tokenPepper),
+      inject: [SERVER_SECRETS],
+    },
     PasswordHasher,
     UserRepository,
     SessionRepository,
@@ -32,6 +36,14 @@ import { UserRepository } from './user.repository.js';
     AuthResolver,
     ApiKeysResolver,
   ],
-  exports: [CREDENTIAL_RESOLVER, PasswordHasher, TokenHasher, SessionIssuer, UserRepository, ApiKeysService, LoginThrottle],
+  exports: [
+    CREDENTIAL_RESOLVER,
+    PasswordHasher,
+    TokenHasher,
+    SessionIssuer,
+    UserRepository,
+    ApiKeysService,
+    LoginThrottle,
+  ],
 })
 export class IdentityModule {}

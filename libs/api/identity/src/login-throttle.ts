@@ -38,7 +38,9 @@ export class LoginThrottle {
     const until = await this.repo.blockedUntil(this.keys(subject).map(([key]) => key));
     if (until) {
       const retryAfterSeconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
-      throw new DomainError(ErrorCode.RateLimited, 'too many failed attempts; try again later', { retryAfterSeconds });
+      throw new DomainError(ErrorCode.RateLimited, 'too many failed attempts; try again later', {
+        retryAfterSeconds,
+      });
     }
   }
 
@@ -49,7 +51,9 @@ export class LoginThrottle {
   }
 
   async recordSuccess(subject: ThrottleSubject): Promise<void> {
-    await this.repo.reset(this.hasher.subjectKey(THROTTLE_RULES.accountIp.kind, `${subject.account}|${subject.ip}`));
+    await this.repo.reset(
+      this.hasher.subjectKey(THROTTLE_RULES.accountIp.kind, `${subject.account}|${subject.ip}`),
+    );
   }
 
   private keys(subject: ThrottleSubject): [string, Rule][] {

@@ -1,6 +1,6 @@
 import { SESSION_COOKIE } from '@arca/api-core';
 
-/** Minimal reply surface we need from Fastify (kept structural so resolvers stay adapter-agnostic). */
+/** Response-header setter from the GraphQL context (`headers`); resolvers stay adapter-agnostic. */
 export interface CookieReply {
   header(name: string, value: string): unknown;
 }

@@ -22,7 +22,9 @@ export class SessionIssuer {
     const token = newOpaqueToken(SESSION_TOKEN_PREFIX);
     const now = Date.now();
     const expiresAt = new Date(now + this.config.session.absoluteSeconds * 1000);
-    const idleExpiresAt = new Date(Math.min(expiresAt.getTime(), now + this.config.session.idleSeconds * 1000));
+    const idleExpiresAt = new Date(
+      Math.min(expiresAt.getTime(), now + this.config.session.idleSeconds * 1000),
+    );
     const { id } = await this.sessions.create(tenantId, {
       userId,
       tokenHash: this.hasher.hash(token),

@@ -21,16 +21,37 @@ export class SessionRepository {
     >`SELECT * FROM arca_resolve_session(${tokenHash}::bytea, ${idleSeconds}::int)`;
     const r = rows[0];
     return r
-      ? { sessionId: r.session_id, tenantId: r.tenant_id, tenantSlug: r.tenant_slug, userId: r.user_id, role: r.role }
+      ? {
+          sessionId: r.session_id,
+          tenantId: r.tenant_id,
+          tenantSlug: r.tenant_slug,
+          userId: r.user_id,
+          role: r.role,
+        }
       : null;
   }
 
   async create(
     tenantId: string,
-    s: { userId: string; tokenHash: Bytes; idleExpiresAt: Date; expiresAt: Date; ip: string; userAgent?: string },
+    s: {
+      userId: string;
+      tokenHash: Bytes;
+      idleExpiresAt: Date;
+      expiresAt: Date;
+      ip: string;
+      userAgent?: string;
+    },
   ): Promise<{ id: string }> {
     return this.db.tx(tenantId).session.create({
-      data: { tenantId, userId: s.userId, tokenHash: s.tokenHash, idleExpiresAt: s.idleExpiresAt, expiresAt: s.expiresAt, ip: s.ip, userAgent: s.userAgent },
+      data: {
+        tenantId,
+        userId: s.userId,
+        tokenHash: s.tokenHash,
+        idleExpiresAt: s.idleExpiresAt,
+        expiresAt: s.expiresAt,
+        ip: s.ip,
+        userAgent: s.userAgent,
+      },
       select: { id: true },
     });
   }

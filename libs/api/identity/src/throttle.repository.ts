@@ -16,7 +16,12 @@ export class ThrottleRepository {
   }
 
   /** Atomically counts a failure in a fixed window and blocks the key once `limit` is reached. */
-  async recordFailure(key: string, windowSeconds: number, limit: number, blockSeconds: number): Promise<void> {
+  async recordFailure(
+    key: string,
+    windowSeconds: number,
+    limit: number,
+    blockSeconds: number,
+  ): Promise<void> {
     await this.db.client.$executeRaw`
       INSERT INTO auth_throttle AS t (key, failures, window_started_at, blocked_until)
       VALUES (${key}, 1, now(), CASE WHEN ${limit}::int <= 1 THEN now() + make_interval(secs => ${blockSeconds}::int) END)

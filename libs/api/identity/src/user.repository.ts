@@ -31,11 +31,20 @@ export class UserRepository {
     });
   }
 
-  async createForAuth(user: { id: string; email: string; displayName: string; passwordHash: string }): Promise<UserModel> {
+  async createForAuth(user: {
+    id: string;
+    email: string;
+    displayName: string;
+    passwordHash: string;
+  }): Promise<UserModel> {
     return this.db.currentTx().user.create({ data: user });
   }
 
-  async updatePasswordHashForAuth(userId: string, passwordHash: string, changedAt: Date | null): Promise<void> {
+  async updatePasswordHashForAuth(
+    userId: string,
+    passwordHash: string,
+    changedAt: Date | null,
+  ): Promise<void> {
     await this.db.currentTx().user.update({
       where: { id: userId },
       data: { passwordHash, ...(changedAt ? { passwordChangedAt: changedAt } : {}) },
@@ -43,7 +52,9 @@ export class UserRepository {
   }
 
   findMember(tenantId: string, userId: string): Promise<UserModel | null> {
-    return this.db.tx(tenantId).user.findFirst({ where: { id: userId, memberships: { some: { tenantId } } } });
+    return this.db
+      .tx(tenantId)
+      .user.findFirst({ where: { id: userId, memberships: { some: { tenantId } } } });
   }
 
   findTenant(tenantId: string): Promise<TenantModel | null> {

@@ -35,29 +35,55 @@ export class ModelsRepository {
     const and: Prisma.ModelWhereInput[] = [{ tenantId }];
     if (visible.onlyIds) and.push({ id: { in: [...visible.onlyIds] } });
     if (visible.restrictedGrantee) {
-      and.push({ OR: [{ visibility: 'internal' }, { grants: { some: { userId: visible.restrictedGrantee } } }] });
+      and.push({
+        OR: [{ visibility: 'internal' }, { grants: { some: { userId: visible.restrictedGrantee } } }],
+      });
     }
     if (!search.includeArchived) and.push({ archivedAt: null });
     if (search.tags?.length) and.push({ tags: { hasEvery: search.tags } });
     if (search.query) {
       const q = `%${escapeLike(search.query)}%`;
-      and.push({ OR: [{ name: { contains: q, mode: 'insensitive' } }, { description: { contains: q, mode: 'insensitive' } }] });
+      and.push({
+        OR: [
+          { name: { contains: q, mode: 'insensitive' } },
+          { description: { contains: q, mode: 'insensitive' } },
+        ],
+      });
     }
     if (after) {
-      and.push({ OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] });
+      and.push({
+        OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }],
+      });
     }
-    return this.db.tx(tenantId).model.findMany({ where: { AND: and }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take });
+    return this.db
+      .tx(tenantId)
+      .model.findMany({ where: { AND: and }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take });
   }
 
   async create(
     tenantId: string,
-    m: { name: string; description: string; tags: string[]; visibility: ModelVisibility; createdById: string; creatorGrant: MemberRole | null },
+    m: {
+      name: string;
+      description: string;
+      tags: string[];
+      visibility: ModelVisibility;
+      createdById: string;
+      creatorGrant: MemberRole | null;
+    },
   ): Promise<ModelModel> {
     const { creatorGrant, ...data } = m;
     const tx = this.db.tx(tenantId);
     const model = await tx.model.create({ data: { tenantId, ...data } });
     if (creatorGrant) {
-      await tx.modelGrant.create({ data: { tenantId, modelId: model.id, userId: m.createdById, role: creatorGrant, createdById: m.createdById } });
+      await tx.modelGrant.create({
+        data: {
+          tenantId,
+          modelId: model.id,
+          userId: m.createdById,
+          role: creatorGrant,
+          createdById: m.createdById,
+        },
+      });
     }
     return model;
   }
@@ -65,7 +91,13 @@ export class ModelsRepository {
   update(
     tenantId: string,
     id: string,
-    patch: { name?: string; description?: string; tags?: string[]; visibility?: ModelVisibility; archivedAt?: Date | null },
+    patch: {
+      name?: string;
+      description?: string;
+      tags?: string[];
+      visibility?: ModelVisibility;
+      archivedAt?: Date | null;
+    },
   ): Promise<ModelModel> {
     return this.db.tx(tenantId).model.update({ where: { id, tenantId }, data: patch });
   }

@@ -25,11 +25,16 @@ export class ModelsResolver {
 
   @Query(() => ModelModel)
   @Can(Permission.ModelsRead)
-  async model(@Ctx() ctx: TenantContext, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<ModelModel> {
+  async model(
+    @Ctx() ctx: TenantContext,
+    @Args('id', { type: () => ID }, UuidPipe) id: string,
+  ): Promise<ModelModel> {
     return toModel(await this.service.get(ctx, id));
   }
 
-  @Query(() => ModelConnection, { description: 'Models you can see, newest first; query matches name and description.' })
+  @Query(() => ModelConnection, {
+    description: 'Models you can see, newest first; query matches name and description.',
+  })
   @Can(Permission.ModelsRead)
   async models(
     @Ctx() ctx: TenantContext,
@@ -39,7 +44,9 @@ export class ModelsResolver {
     @Args('tags', { type: () => [String], nullable: true }) tags?: string[],
     @Args('includeArchived', { type: () => Boolean, nullable: true }) includeArchived?: boolean,
   ): Promise<ModelConnection> {
-    if (query && query.length > Limits.searchQueryMax) throw badInput(`query must be at most ${Limits.searchQueryMax} characters`, { field: 'query' });
+    if (query && query.length > Limits.searchQueryMax) {
+      throw badInput(`query must be at most ${Limits.searchQueryMax} characters`, { field: 'query' });
+    }
     const page = await this.service.list(ctx, { first, after, query, tags, includeArchived });
     return {
       edges: page.rows.map(({ row, cursor }) => ({ cursor, node: toModel(row) })),
@@ -65,13 +72,19 @@ export class ModelsResolver {
 
   @Mutation(() => ModelModel)
   @Can(Permission.ModelsArchive)
-  async archiveModel(@Ctx() ctx: TenantContext, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<ModelModel> {
+  async archiveModel(
+    @Ctx() ctx: TenantContext,
+    @Args('id', { type: () => ID }, UuidPipe) id: string,
+  ): Promise<ModelModel> {
     return toModel(await this.service.setArchived(ctx, id, true));
   }
 
   @Mutation(() => ModelModel)
   @Can(Permission.ModelsArchive)
-  async restoreModel(@Ctx() ctx: TenantContext, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<ModelModel> {
+  async restoreModel(
+    @Ctx() ctx: TenantContext,
+    @Args('id', { type: () => ID }, UuidPipe) id: string,
+  ): Promise<ModelModel> {
     return toModel(await this.service.setArchived(ctx, id, false));
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Limits, Permission, type Role } from '@arca/contracts';
+import { Limits, Permission } from '@arca/contracts';
 import { Db, isUniqueViolation, type ModelModel, type ModelVisibility } from '@arca/api-db';
 import {
   badInput,
@@ -40,11 +40,16 @@ export class ModelsService {
     return this.db.tenantTransaction(ctx.tenantId, () => this.require(ctx, id, Permission.ModelsRead));
   }
 
-  async list(ctx: TenantContext, args: ModelListArgs): Promise<{ rows: { row: ModelModel; cursor: string }[]; hasNextPage: boolean }> {
+  async list(
+    ctx: TenantContext,
+    args: ModelListArgs,
+  ): Promise<{ rows: { row: ModelModel; cursor: string }[]; hasNextPage: boolean }> {
     const size = pageSize(args.first);
     const key = args.after ? decodeCursor(args.after, 2) : undefined;
     const after = key ? { createdAt: new Date(String(key[0])), id: String(key[1]) } : undefined;
-    if (after && Number.isNaN(after.createdAt.getTime())) throw badInput('invalid cursor', { field: 'after' });
+    if (after && Number.isNaN(after.createdAt.getTime())) {
+      throw badInput('invalid cursor', { field: 'after' });
+    }
     const search: ModelSearch = {
       query: args.query?.trim() || undefined,
       tags: args.tags ? normalizeTags(args.tags) : undefined,
@@ -54,10 +59,16 @@ export class ModelsService {
       this.models.page(ctx.tenantId, modelVisibilityFilter(ctx), search, size + 1, after),
     );
     const { page, hasNextPage } = slicePage(rows, size);
-    return { rows: page.map((row) => ({ row, cursor: encodeCursor([row.createdAt.toISOString(), row.id]) })), hasNextPage };
+    return {
+      rows: page.map((row) => ({ row, cursor: encodeCursor([row.createdAt.toISOString(), row.id]) })),
+      hasNextPage,
+    };
   }
 
-  async create(ctx: TenantContext, input: { name: string; description?: string; tags?: string[]; visibility?: ModelVisibility }): Promise<ModelModel> {
+  async create(
+    ctx: TenantContext,
+    input: { name: string; description?: string; tags?: string[]; visibility?: ModelVisibility },
+  ): Promise<ModelModel> {
     const visibility = input.visibility ?? 'internal';
     return this.unique(input.name, () =>
       this.db.tenantTransaction(ctx.tenantId, () =>
@@ -68,7 +79,10 @@ export class ModelsService {
           visibility,
           createdById: ctx.userId,
           // A restricted model would be invisible to a creator without models:grants; grant them their own role.
-          creatorGrant: visibility === 'restricted' && !ctx.permissions.has(Permission.ModelGrantsManage) ? (ctx.role as Role) : null,
+          creatorGrant:
+            visibility === 'restricted' && !ctx.permissions.has(Permission.ModelGrantsManage)
+              ? ctx.role
+              : null,
         }),
       ),
     );
@@ -83,7 +97,10 @@ export class ModelsService {
       this.db.tenantTransaction(ctx.tenantId, async () => {
         const model = await this.require(ctx, id, Permission.ModelsUpdate);
         if (model.archivedAt) throw failedPrecondition('the model is archived; restore it first');
-        return this.models.update(ctx.tenantId, id, { ...patch, tags: patch.tags ? normalizeTags(patch.tags) : undefined });
+        return this.models.update(ctx.tenantId, id, {
+          ...patch,
+          tags: patch.tags ? normalizeTags(patch.tags) : undefined,
+        });
       }),
     );
   }
@@ -98,7 +115,7 @@ export class ModelsService {
 
   private async require(ctx: TenantContext, id: string, permission: Permission): Promise<ModelRow> {
     const model = await this.models.find(ctx.tenantId, id, ctx.userId);
-    const perms = model ? modelPermissions(ctx, model, (model.grants[0]?.role as Role | undefined) ?? null) : new Set();
+    const perms = model ? modelPermissions(ctx, model, model.grants[0]?.role ?? null) : new Set();
     if (!model || !perms.has(Permission.ModelsRead)) throw notFound('model');
     if (!perms.has(permission)) throw forbidden(`missing permission ${permission} on this model`);
     return model;
@@ -118,6 +135,10 @@ export function normalizeTags(tags: string[]): string[] {
   const out = [...new Set(tags.map((t) => t.trim().toLowerCase()))];
   if (out.length > Limits.tagsMax) throw badInput(`at most ${Limits.tagsMax} tags`, { field: 'tags' });
   const bad = out.find((t) => !Limits.tagPattern.test(t));
-  if (bad !== undefined) throw badInput(`invalid tag "${bad.slice(0, 60)}": use lowercase letters, digits and :._-`, { field: 'tags' });
+  if (bad !== undefined) {
+    throw badInput(`invalid tag "${bad.slice(0, 60)}": use lowercase letters, digits and :._-`, {
+      field: 'tags',
+    });
+  }
   return out;
 }

@@ -39,7 +39,9 @@ export class InvitationRepository {
   }
 
   revoke(tenantId: string, id: string): Promise<InvitationModel> {
-    return this.db.tx(tenantId).invitation.update({ where: { id, tenantId }, data: { revokedAt: new Date() } });
+    return this.db
+      .tx(tenantId)
+      .invitation.update({ where: { id, tenantId }, data: { revokedAt: new Date() } });
   }
 
   /** Marks accepted only if still pending; returns false when a concurrent accept won. */

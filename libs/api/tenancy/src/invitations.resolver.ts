@@ -1,7 +1,16 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Permission, type Role } from '@arca/contracts';
-import { Can, Ctx, Public, UuidPipe, requestInfo, type ArcaRequest, type RoleEnum, type TenantContext } from '@arca/api-core';
+import { Permission } from '@arca/contracts';
+import {
+  Can,
+  Ctx,
+  Public,
+  UuidPipe,
+  requestInfo,
+  type ArcaRequest,
+  type RoleEnum,
+  type TenantContext,
+} from '@arca/api-core';
 import { LoginResultModel, PrincipalKindEnum, toTenant, toUser } from '@arca/api-identity';
 import { AcceptInvitationInput, InviteMemberInput } from './dto/tenancy.inputs.js';
 import { InvitationsService } from './invitations.service.js';
@@ -20,20 +29,29 @@ export class InvitationsResolver {
 
   @Mutation(() => CreatedInvitationModel)
   @Can(Permission.MembersManage)
-  async inviteMember(@Ctx() ctx: TenantContext, @Args('input') input: InviteMemberInput): Promise<CreatedInvitationModel> {
-    const { invitation, token } = await this.service.invite(ctx, input.email, input.role as Role);
+  async inviteMember(
+    @Ctx() ctx: TenantContext,
+    @Args('input') input: InviteMemberInput,
+  ): Promise<CreatedInvitationModel> {
+    const { invitation, token } = await this.service.invite(ctx, input.email, input.role);
     return { invitation: toInvitation(invitation), token };
   }
 
   @Mutation(() => InvitationModel)
   @Can(Permission.MembersManage)
-  async revokeInvitation(@Ctx() ctx: TenantContext, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<InvitationModel> {
+  async revokeInvitation(
+    @Ctx() ctx: TenantContext,
+    @Args('id', { type: () => ID }, UuidPipe) id: string,
+  ): Promise<InvitationModel> {
     return toInvitation(await this.service.revoke(ctx, id));
   }
 
   @Mutation(() => LoginResultModel, { description: 'Redeems an invitation token and opens a session.' })
   @Public()
-  async acceptInvitation(@Args('input') input: AcceptInvitationInput, @Context('req') req: ArcaRequest): Promise<LoginResultModel> {
+  async acceptInvitation(
+    @Args('input') input: AcceptInvitationInput,
+    @Context('req') req: ArcaRequest,
+  ): Promise<LoginResultModel> {
     const out = await this.service.accept(input.token, input.password, input.displayName, requestInfo(req));
     return {
       token: out.token,

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Role, permissionsOf } from '@arca/contracts';
 import { Db, type InvitationModel, type TenantModel, type UserModel } from '@arca/api-db';
-import { conflict, forbidden, notFound, unauthenticated, type RequestInfo, type TenantContext } from '@arca/api-core';
+import {
+  conflict,
+  forbidden,
+  notFound,
+  unauthenticated,
+  type RequestInfo,
+  type TenantContext,
+} from '@arca/api-core';
 import {
   INVITATION_TOKEN_PREFIX,
   LoginThrottle,
@@ -47,11 +54,17 @@ export class InvitationsService {
   }
 
   /** One-time token, valid 7 days, shown once; a new invitation replaces pending ones for the same email. */
-  async invite(ctx: TenantContext, email: string, role: Role): Promise<{ invitation: InvitationModel; token: string }> {
+  async invite(
+    ctx: TenantContext,
+    email: string,
+    role: Role,
+  ): Promise<{ invitation: InvitationModel; token: string }> {
     if (role === Role.Owner && ctx.role !== Role.Owner) throw forbidden('only an owner can invite an owner');
     const token = newOpaqueToken(INVITATION_TOKEN_PREFIX);
     return this.db.tenantTransaction(ctx.tenantId, async () => {
-      if (await this.members.existsByEmail(ctx.tenantId, email)) throw conflict('that person is already a member');
+      if (await this.members.existsByEmail(ctx.tenantId, email)) {
+        throw conflict('that person is already a member');
+      }
       await this.invitations.revokePending(ctx.tenantId, email);
       const invitation = await this.invitations.create(ctx.tenantId, {
         email,
@@ -77,18 +90,26 @@ export class InvitationsService {
    * Redeems a token: creates the account (or, for an existing account, checks its password), adds the
    * membership, consumes the invitation and opens a session — all in one transaction.
    */
-  async accept(token: string, password: string, displayName: string | undefined, request: RequestInfo): Promise<AcceptedInvitation> {
+  async accept(
+    token: string,
+    password: string,
+    displayName: string | undefined,
+    request: RequestInfo,
+  ): Promise<AcceptedInvitation> {
     if (!isOpaqueToken(token, INVITATION_TOKEN_PREFIX)) throw unauthenticated('invalid invitation token');
     const tokenHash = this.tokens.hash(token);
-    const invitation = await this.db.scopedTransaction({ authLookup: Buffer.from(tokenHash).toString('hex') }, () =>
-      this.invitations.findByTokenForAuth(tokenHash),
+    const invitation = await this.db.scopedTransaction(
+      { authLookup: Buffer.from(tokenHash).toString('hex') },
+      () => this.invitations.findByTokenForAuth(tokenHash),
     );
     if (!invitation || invitation.revokedAt || invitation.acceptedAt || invitation.expiresAt <= new Date()) {
       throw unauthenticated('invitation is invalid, used or expired');
     }
     const subject = { account: invitation.email, ip: request.ip };
     await this.throttle.assertAllowed(subject);
-    const existing = await this.db.scopedTransaction({ loginEmail: invitation.email }, () => this.users.findByEmailForAuth(invitation.email));
+    const existing = await this.db.scopedTransaction({ loginEmail: invitation.email }, () =>
+      this.users.findByEmailForAuth(invitation.email),
+    );
     if (existing && !(await this.passwords.verify(existing.passwordHash, password))) {
       await this.throttle.recordFailure(subject);
       throw unauthenticated('this email already has an account; enter its password to accept');
@@ -113,7 +134,7 @@ export class InvitationsService {
       const tenant = await this.tenants.get(tenantId);
       if (!tenant) throw notFound('tenant');
       const session = await this.sessions.issue(tenantId, userId, request);
-      const role = invitation.role as Role;
+      const role = invitation.role;
       return { ...session, user, tenant, role, permissions: [...permissionsOf(role)].sort() };
     });
   }

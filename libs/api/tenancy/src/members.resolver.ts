@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Permission, type Role } from '@arca/contracts';
+import { Permission } from '@arca/contracts';
 import { Can, Ctx, UuidPipe, type TenantContext } from '@arca/api-core';
 import { UpdateMemberRoleInput } from './dto/tenancy.inputs.js';
 import { MembersService } from './members.service.js';
@@ -27,13 +27,19 @@ export class MembersResolver {
 
   @Mutation(() => MemberModel)
   @Can(Permission.MembersManage)
-  async updateMemberRole(@Ctx() ctx: TenantContext, @Args('input') input: UpdateMemberRoleInput): Promise<MemberModel> {
-    return toMember(await this.service.updateRole(ctx, input.userId.toLowerCase(), input.role as Role));
+  async updateMemberRole(
+    @Ctx() ctx: TenantContext,
+    @Args('input') input: UpdateMemberRoleInput,
+  ): Promise<MemberModel> {
+    return toMember(await this.service.updateRole(ctx, input.userId.toLowerCase(), input.role));
   }
 
   @Mutation(() => Boolean)
   @Can(Permission.MembersManage)
-  async removeMember(@Ctx() ctx: TenantContext, @Args('userId', { type: () => ID }, UuidPipe) userId: string): Promise<boolean> {
+  async removeMember(
+    @Ctx() ctx: TenantContext,
+    @Args('userId', { type: () => ID }, UuidPipe) userId: string,
+  ): Promise<boolean> {
     await this.service.remove(ctx, userId);
     return true;
   }

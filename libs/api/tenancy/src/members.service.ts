@@ -1,7 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Role } from '@arca/contracts';
 import { Db } from '@arca/api-db';
-import { decodeCursor, encodeCursor, failedPrecondition, forbidden, notFound, pageSize, slicePage, type TenantContext } from '@arca/api-core';
+import {
+  decodeCursor,
+  encodeCursor,
+  failedPrecondition,
+  forbidden,
+  notFound,
+  pageSize,
+  slicePage,
+  type TenantContext,
+} from '@arca/api-core';
 import { MembershipRepository, type MemberRow } from './membership.repository.js';
 
 export interface MemberPage {
@@ -21,9 +30,14 @@ export class MembersService {
     const key = after ? decodeCursor(after, 2) : undefined;
     const afterKey = key ? { createdAt: new Date(String(key[0])), userId: String(key[1]) } : undefined;
     if (afterKey && Number.isNaN(afterKey.createdAt.getTime())) throw notFound('cursor');
-    const rows = await this.db.tenantTransaction(ctx.tenantId, () => this.members.page(ctx.tenantId, size + 1, afterKey));
+    const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
+      this.members.page(ctx.tenantId, size + 1, afterKey),
+    );
     const { page, hasNextPage } = slicePage(rows, size);
-    return { rows: page.map((row) => ({ row, cursor: encodeCursor([row.createdAt.toISOString(), row.userId]) })), hasNextPage };
+    return {
+      rows: page.map((row) => ({ row, cursor: encodeCursor([row.createdAt.toISOString(), row.userId]) })),
+      hasNextPage,
+    };
   }
 
   /** Only owners grant or take the owner role; the last owner can be neither demoted nor removed. */
@@ -48,7 +62,9 @@ export class MembersService {
       const owners = await this.members.lockOwners(ctx.tenantId);
       const target = await this.members.find(ctx.tenantId, userId);
       if (!target) throw notFound('member');
-      if (target.role === Role.Owner && ctx.role !== Role.Owner) throw forbidden('only an owner can remove an owner');
+      if (target.role === Role.Owner && ctx.role !== Role.Owner) {
+        throw forbidden('only an owner can remove an owner');
+      }
       if (target.role === Role.Owner && owners.length <= 1) {
         throw failedPrecondition('the last owner cannot be removed; make someone else an owner first');
       }

@@ -13,7 +13,12 @@ export class MembershipRepository {
       where: {
         tenantId,
         ...(after
-          ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, userId: { gt: after.userId } }] }
+          ? {
+              OR: [
+                { createdAt: { gt: after.createdAt } },
+                { createdAt: after.createdAt, userId: { gt: after.userId } },
+              ],
+            }
           : {}),
       },
       include: { user: true },
@@ -55,7 +60,10 @@ export class MembershipRepository {
   async remove(tenantId: string, userId: string): Promise<void> {
     const tx = this.db.tx(tenantId);
     await tx.membership.delete({ where: { tenantId_userId: { tenantId, userId } } });
-    await tx.session.updateMany({ where: { tenantId, userId, revokedAt: null }, data: { revokedAt: new Date() } });
+    await tx.session.updateMany({
+      where: { tenantId, userId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
     await tx.modelGrant.deleteMany({ where: { tenantId, userId } });
   }
 }

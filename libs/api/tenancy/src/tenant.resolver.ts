@@ -18,7 +18,10 @@ export class TenantResolver {
 
   @Mutation(() => TenantModel)
   @Can(Permission.TenantUpdate)
-  async updateTenant(@Ctx() ctx: TenantContext, @Args('input') input: UpdateTenantInput): Promise<TenantModel> {
+  async updateTenant(
+    @Ctx() ctx: TenantContext,
+    @Args('input') input: UpdateTenantInput,
+  ): Promise<TenantModel> {
     return toTenant(await this.tenants.rename(ctx, input.name));
   }
 }

@@ -49,8 +49,12 @@ export class TenantsService {
   /** Server-admin path (arca-server create-tenant, demo tenant): tenant + owner + owner API key, atomically. */
   async provision(cmd: ProvisionTenantCommand): Promise<ProvisionedTenant> {
     const email = cmd.ownerEmail.trim().toLowerCase();
-    if (!Limits.tenantSlugPattern.test(cmd.slug)) throw badInput('slug must be 3–63 lowercase letters, digits or dashes', { field: 'slug' });
-    if (!EMAIL.test(email) || email.length > Limits.emailMax) throw badInput('owner email is not valid', { field: 'ownerEmail' });
+    if (!Limits.tenantSlugPattern.test(cmd.slug)) {
+      throw badInput('slug must be 3–63 lowercase letters, digits or dashes', { field: 'slug' });
+    }
+    if (!EMAIL.test(email) || email.length > Limits.emailMax) {
+      throw badInput('owner email is not valid', { field: 'ownerEmail' });
+    }
     const tenantId = randomUUID();
     const generatedPassword = randomBytes(18).toString('base64url');
     const passwordHash = await this.passwords.hash(generatedPassword);
@@ -61,7 +65,12 @@ export class TenantsService {
         await this.db.rescope({ userId });
         const tenant = await this.tenants.create(tenantId, { slug: cmd.slug, name: cmd.name ?? cmd.slug });
         if (!existing) {
-          await this.users.createForAuth({ id: userId, email, displayName: cmd.ownerDisplayName ?? email.split('@')[0] ?? email, passwordHash });
+          await this.users.createForAuth({
+            id: userId,
+            email,
+            displayName: cmd.ownerDisplayName ?? email.split('@')[0] ?? email,
+            passwordHash,
+          });
         }
         await this.members.create(tenantId, userId, 'owner');
         const ownerCtx: TenantContext = {
@@ -74,8 +83,17 @@ export class TenantsService {
           modelRestriction: null,
           request: { requestId: 'provision', ip: '127.0.0.1' },
         };
-        const { secret } = await this.apiKeys.create(ownerCtx, { name: 'bootstrap', scopes: [...ALL_PERMISSIONS], expiresInDays: 90 });
-        return { tenant, ownerUserId: userId, ownerPassword: existing ? null : generatedPassword, ownerApiKey: secret };
+        const { secret } = await this.apiKeys.create(ownerCtx, {
+          name: 'bootstrap',
+          scopes: [...ALL_PERMISSIONS],
+          expiresInDays: 90,
+        });
+        return {
+          tenant,
+          ownerUserId: userId,
+          ownerPassword: existing ? null : generatedPassword,
+          ownerApiKey: secret,
+        };
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`tenant slug "${cmd.slug}" is taken`);

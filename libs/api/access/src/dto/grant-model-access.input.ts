@@ -12,7 +12,9 @@ export class GrantModelAccessInput {
   @IsUUID('all', { message: 'userId must be a valid id' })
   userId: string;
 
-  @Field(() => RoleEnum, { description: 'Caps what the user may do on this model (never more than their tenant role).' })
+  @Field(() => RoleEnum, {
+    description: 'Caps what the user may do on this model (never more than their tenant role).',
+  })
   @IsEnum(RoleEnum)
   role: RoleEnum;
 }

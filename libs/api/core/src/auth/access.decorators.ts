@@ -1,4 +1,9 @@
-import { SetMetadata, createParamDecorator, type ExecutionContext, InternalServerErrorException } from '@nestjs/common';
+import {
+  SetMetadata,
+  createParamDecorator,
+  type ExecutionContext,
+  InternalServerErrorException,
+} from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Permission } from '@arca/contracts';
 import type { TenantContext } from '../context/tenant-context.js';
@@ -9,7 +14,8 @@ export type AccessRule = 'public' | 'authenticated' | Permission;
 /** No credentials needed (login, invitation acceptance, health). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_METADATA, 'public');
 /** Any authenticated principal of the tenant. */
-export const Authenticated = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_METADATA, 'authenticated');
+export const Authenticated = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_METADATA, 'authenticated');
 /** The principal must hold `permission` (role permissions ∩ API key scopes). */
 export const Can = (permission: Permission): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_METADATA, permission);

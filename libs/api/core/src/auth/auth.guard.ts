@@ -3,7 +3,11 @@ import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { operationAccess, type OperationAccess } from '@arca/contracts';
-import { CREDENTIAL_RESOLVER, type CredentialResolver, type TenantContext } from '../context/tenant-context.js';
+import {
+  CREDENTIAL_RESOLVER,
+  type CredentialResolver,
+  type TenantContext,
+} from '../context/tenant-context.js';
 import { requestLogContext } from '../context/request-context.js';
 import { forbidden, unauthenticated } from '../errors/domain-error.js';
 import { ACCESS_METADATA, requestOf, type AccessRule, type ArcaRequest } from './access.decorators.js';

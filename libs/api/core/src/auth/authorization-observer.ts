@@ -11,7 +11,10 @@ export const AUTHZ_OBSERVER = Symbol('AUTHZ_OBSERVER');
 export class LoggingAuthorizationObserver implements AuthorizationObserver {
   constructor(private readonly log: (entry: Record<string, unknown>, msg: string) => void) {}
   denied(ctx: TenantContext, operation: string, reason: string): Promise<void> {
-    this.log({ operation, reason, tenantId: ctx.tenantId, principalId: ctx.apiKeyId ?? ctx.userId }, 'authorization denied');
+    this.log(
+      { operation, reason, tenantId: ctx.tenantId, principalId: ctx.apiKeyId ?? ctx.userId },
+      'authorization denied',
+    );
     return Promise.resolve();
   }
 }

@@ -27,7 +27,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArcaConfig {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production && !e.ARCA_API_KEY_PEPPER) {
-    throw new ConfigError('ARCA_API_KEY_PEPPER is required when NODE_ENV=production (shared by every replica)');
+    throw new ConfigError(
+      'ARCA_API_KEY_PEPPER is required when NODE_ENV=production (shared by every replica)',
+    );
   }
   return {
     mode: e.NODE_ENV,
@@ -35,7 +37,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArcaConfig {
       host: e.HOST,
       port: e.PORT,
       trustProxy: e.ARCA_TRUST_PROXY,
-      consoleOrigins: e.ARCA_CONSOLE_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+      consoleOrigins: e.ARCA_CONSOLE_ORIGINS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       publicHost: e.ARCA_PUBLIC_HOST,
     },
     database: {
@@ -46,7 +50,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArcaConfig {
     },
     dataDir: resolve(e.ARCA_DATA_DIR),
     apiKeyPepper: e.ARCA_API_KEY_PEPPER ? Buffer.from(e.ARCA_API_KEY_PEPPER, 'hex') : undefined,
-    session: { idleSeconds: e.ARCA_SESSION_IDLE_MINUTES * 60, absoluteSeconds: e.ARCA_SESSION_ABSOLUTE_HOURS * 3600 },
+    session: {
+      idleSeconds: e.ARCA_SESSION_IDLE_MINUTES * 60,
+      absoluteSeconds: e.ARCA_SESSION_ABSOLUTE_HOURS * 3600,
+    },
     graphql: { introspection: e.ARCA_INTROSPECTION ?? !production },
     demoTenant: e.ARCA_DEMO_TENANT ?? !production,
     logLevel: e.LOG_LEVEL,

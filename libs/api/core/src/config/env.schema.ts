@@ -16,8 +16,18 @@ export const envSchema = z.object({
   ARCA_API_KEY_PEPPER: hexKey.optional(),
   ARCA_PUBLIC_HOST: z.string().min(1).optional(),
   ARCA_CONSOLE_ORIGINS: z.string().default(''),
-  ARCA_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  ARCA_SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(8),
+  ARCA_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  ARCA_SESSION_ABSOLUTE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(8),
   ARCA_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   ARCA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   ARCA_INTROSPECTION: bool.optional(),

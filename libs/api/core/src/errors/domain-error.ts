@@ -15,8 +15,10 @@ export class DomainError extends Error {
   }
 }
 
-export const notFound = (what: string): DomainError => new DomainError(ErrorCode.NotFound, `${what} not found`);
-export const forbidden = (message = 'not allowed'): DomainError => new DomainError(ErrorCode.Forbidden, message);
+export const notFound = (what: string): DomainError =>
+  new DomainError(ErrorCode.NotFound, `${what} not found`);
+export const forbidden = (message = 'not allowed'): DomainError =>
+  new DomainError(ErrorCode.Forbidden, message);
 export const badInput = (message: string, details?: Record<string, unknown>): DomainError =>
   new DomainError(ErrorCode.BadUserInput, message, details);
 export const conflict = (message: string): DomainError => new DomainError(ErrorCode.Conflict, message);

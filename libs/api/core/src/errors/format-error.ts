@@ -31,7 +31,8 @@ export function createFormatError(report: ErrorReporter) {
         extensions: { code: original.code, ...(original.details ? { details: original.details } : {}) },
       };
     }
-    const code = typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;
+    const code =
+      typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;
     if (code && PASS_THROUGH.has(code) && !isResolverFailure(error)) {
       return { message: formatted.message, locations: formatted.locations, extensions: { code } };
     }

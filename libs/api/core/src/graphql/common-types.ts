@@ -10,7 +10,10 @@ export enum RoleEnum {
   VIEWER = 'viewer',
   AUDITOR = 'auditor',
 }
-registerEnumType(RoleEnum, { name: 'Role', description: 'Tenant role; see DESIGN.md "Roles and permissions".' });
+registerEnumType(RoleEnum, {
+  name: 'Role',
+  description: 'Tenant role; see DESIGN.md "Roles and permissions".',
+});
 
 @ObjectType('User')
 export class UserModel {

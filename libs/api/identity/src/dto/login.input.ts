@@ -25,7 +25,10 @@ export class LoginInput {
   @Matches(Limits.tenantSlugPattern, { message: 'tenantSlug must be a lowercase slug' })
   tenantSlug?: string;
 
-  @Field({ nullable: true, description: 'Browser login: set the session as an HttpOnly cookie instead of returning it.' })
+  @Field({
+    nullable: true,
+    description: 'Browser login: set the session as an HttpOnly cookie instead of returning it.',
+  })
   @IsOptional()
   @IsBoolean()
   cookie?: boolean;

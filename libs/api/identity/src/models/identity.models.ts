@@ -78,7 +78,10 @@ export class MeModel {
 
 @ObjectType('LoginResult')
 export class LoginResultModel {
-  @Field(() => String, { nullable: true, description: 'Bearer token; null when the session was set as a cookie.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Bearer token; null when the session was set as a cookie.',
+  })
   token: string | null;
 
   @Field()

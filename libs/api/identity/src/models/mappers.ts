@@ -4,7 +4,12 @@ import type { ApiKeyModel, TenantModel } from './identity.models.js';
 
 export const toUser = (u: UserRow): UserModel => ({ id: u.id, email: u.email, displayName: u.displayName });
 
-export const toTenant = (t: TenantRow): TenantModel => ({ id: t.id, slug: t.slug, name: t.name, createdAt: t.createdAt });
+export const toTenant = (t: TenantRow): TenantModel => ({
+  id: t.id,
+  slug: t.slug,
+  name: t.name,
+  createdAt: t.createdAt,
+});
 
 export const toApiKey = (k: ApiKeyRow): ApiKeyModel => ({
   id: k.id,

@@ -13,7 +13,8 @@ registerEnumType(ModelVisibilityEnum, {
 });
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-const NAME_MESSAGE = 'name must be 1–100 lowercase letters, digits, dots, dashes or underscores, starting and ending with a letter or digit';
+const NAME_MESSAGE =
+  'name must be 1–100 lowercase letters, digits, dots, dashes or underscores, starting and ending with a letter or digit';
 
 @InputType()
 export class CreateModelInput {

@@ -4,7 +4,11 @@ import { toUser } from '@arca/api-identity';
 import type { MemberRow } from '../membership.repository.js';
 import type { InvitationModel, MemberModel } from './tenancy.models.js';
 
-export const toMember = (m: MemberRow): MemberModel => ({ user: toUser(m.user), role: m.role as RoleEnum, createdAt: m.createdAt });
+export const toMember = (m: MemberRow): MemberModel => ({
+  user: toUser(m.user),
+  role: m.role as RoleEnum,
+  createdAt: m.createdAt,
+});
 
 export const toInvitation = (i: InvitationRow): InvitationModel => ({
   id: i.id,
