@@ -62,7 +62,7 @@ export class ArcaClient {
   /** Password login; on success the client uses the new session token for later requests. */
   async login(input: LoginInput): Promise<LoginResult> {
     const result = (await this.transport.graphql<{ login: LoginResult }>(LoginDocument, { input })).login;
-    this.transport.setToken(result.token);
+    if (result.token) this.transport.setToken(result.token);
     return result;
   }
 

@@ -95,7 +95,8 @@ export interface ModelGrant {
   createdAt: DateTime;
 }
 export interface LoginResult {
-  token: string;
+  /** Null when the session was set as an HttpOnly cookie (`cookie: true`, browsers only). */
+  token: string | null;
   expiresAt: DateTime;
   me: Me;
 }
@@ -117,6 +118,8 @@ export interface LoginInput {
   email: string;
   password: string;
   tenantSlug?: string;
+  /** Browser login: the server sets an HttpOnly session cookie and returns no token. */
+  cookie?: boolean;
 }
 export interface ChangePasswordInput {
   currentPassword: string;

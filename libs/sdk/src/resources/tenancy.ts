@@ -93,7 +93,7 @@ export class InvitationsApi {
     const result = (
       await this.transport.graphql<{ acceptInvitation: LoginResult }>(AcceptInvitationDocument, { input })
     ).acceptInvitation;
-    this.transport.setToken(result.token);
+    if (result.token) this.transport.setToken(result.token);
     return result;
   }
 }
