@@ -19,6 +19,8 @@ export interface ServerIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** `start` stops when this settles (tests); otherwise on SIGINT/SIGTERM. */
+  stop?: Promise<unknown>;
 }
 
 interface Booted {
@@ -73,9 +75,16 @@ async function start(io: ServerIo): Promise<number> {
       );
     }
   }
-  await new Promise<void>((resolve) => {
+  await (io.stop ?? untilSignal(b.logger));
+  await shutdown(b);
+  io.out('Arca stopped.');
+  return 0;
+}
+
+function untilSignal(logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      b.logger.info({ signal }, 'shutting down');
+      logger.info({ signal }, 'shutting down');
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       resolve();
@@ -83,9 +92,6 @@ async function start(io: ServerIo): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await shutdown(b);
-  io.out('Arca stopped.');
-  return 0;
 }
 
 async function migrate(io: ServerIo): Promise<number> {

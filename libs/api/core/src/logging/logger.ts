@@ -36,8 +36,9 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 /** Adapts pino to Nest's LoggerService so framework messages are JSON too. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
+  /** Nest's own "log" chatter (module init, route mapping) is debug-level noise for operators. */
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+    this.logger.debug({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string): void {
     this.logger.error({ context, trace }, String(message));
