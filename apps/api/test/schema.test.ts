@@ -23,7 +23,7 @@ describe('GraphQL schema', () => {
   beforeAll(async () => {
     t = await TestApp.start();
     printed = HEADER + printSchema(lexicographicSortSchema(t.app.get(GraphQLSchemaHost).schema));
-     
+
     if (process.env['ARCA_UPDATE_SCHEMA'] === '1') writeFileSync(SCHEMA_FILE, printed);
   });
   afterAll(async () => {
