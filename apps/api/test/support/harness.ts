@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,9 @@ export interface TestTenant {
 
 /** The real app (guards, RLS, argon2) in-process on the suite's Postgres; requests go through Fastify inject. */
 export class TestApp {
+  /** Each app's requests come from their own client IP, so one file's failed logins never throttle another's. */
+  readonly clientIp = `10.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
+
   private constructor(readonly app: NestFastifyApplication) {}
 
   static async start(env: Record<string, string> = {}): Promise<TestApp> {
@@ -57,7 +60,7 @@ export class TestApp {
     const logger = createLogger(config.logLevel);
     const app = await createApp({
       config,
-      secrets: { tokenPepper: Buffer.from(TEST_PEPPER, 'hex') },
+      secrets: { tokenPepper: config.apiKeyPepper ?? Buffer.from(TEST_PEPPER, 'hex') },
       logger,
       appUrl: inject('databaseAppUrl'),
     });
@@ -69,7 +72,10 @@ export class TestApp {
   }
 
   async http(method: 'GET' | 'POST', url: string, payload?: string, headers: Record<string, string> = {}) {
-    const res = await this.app.getHttpAdapter().getInstance().inject({ method, url, payload, headers });
+    const res = await this.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({ method, url, payload, headers, remoteAddress: this.clientIp });
     return { status: res.statusCode, body: res.body, headers: res.headers };
   }
 

@@ -5,7 +5,7 @@ import { ApiKeyRepository } from './api-key.repository.js';
 import { badInput, notFound, unauthenticated, type RequestInfo, type TenantContext } from '@arca/api-core';
 import type { Role } from '@arca/contracts';
 import { LoginThrottle } from './login-throttle.js';
-import { PasswordHasher } from './password-hasher.js';
+import { PasswordHasher, assertPasswordPolicy } from './password-hasher.js';
 import { SessionIssuer, type IssuedSession } from './session-issuer.service.js';
 import { SessionRepository } from './session.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -90,7 +90,7 @@ export class AuthService {
     if (currentPassword === newPassword) {
       throw badInput('the new password must differ from the current one', { field: 'newPassword' });
     }
-    const newHash = await this.passwords.hash(newPassword);
+    assertPasswordPolicy(newPassword);
     const user = await this.db.scopedTransaction({ userId: ctx.userId }, () =>
       this.users.findByIdForAuth(ctx.userId),
     );
@@ -98,6 +98,7 @@ export class AuthService {
       await this.throttle.recordFailure(subject);
       throw unauthenticated('current password is wrong');
     }
+    const newHash = await this.passwords.hash(newPassword);
     const keep = ctx.sessionId ?? randomUUID();
     await this.db.scopedTransaction({ userId: ctx.userId }, async () => {
       await this.users.updatePasswordHashForAuth(ctx.userId, newHash, new Date());

@@ -1,3 +1,4 @@
+import type { OnModuleInit } from '@nestjs/common';
 import argon2 from 'argon2';
 import { Limits } from '@arca/contracts';
 import { badInput } from '@arca/api-core';
@@ -15,8 +16,13 @@ export const PASSWORD_HASH_OPTIONS = {
  * argon2id hashing. `verifyUnknownUser` runs the same verification against a fixed dummy hash, so an unknown
  * email costs exactly what a wrong password costs.
  */
-export class PasswordHasher {
+export class PasswordHasher implements OnModuleInit {
   private dummyHash: Promise<string> | undefined;
+
+  /** Computes the dummy hash at boot, so the first unknown-email login costs the same as every other. */
+  async onModuleInit(): Promise<void> {
+    await this.verifyUnknownUser('warm-up');
+  }
 
   async hash(password: string): Promise<string> {
     assertPasswordPolicy(password);
@@ -38,8 +44,9 @@ export class PasswordHasher {
     return false;
   }
 
+  /** True for weaker parameters and for other argon2 variants (node-argon2 compares only v, m, t and p). */
   needsRehash(hash: string): boolean {
-    return argon2.needsRehash(hash, PASSWORD_HASH_OPTIONS);
+    return !hash.startsWith('$argon2id$') || argon2.needsRehash(hash, PASSWORD_HASH_OPTIONS);
   }
 }
 
