@@ -40,9 +40,10 @@ export function graphqlOptions(config: ArcaConfig, logger: Logger): ApolloDriver
     validationRules: armor.validationRules,
     // @nestjs/apollo types reference Apollo's CJS build, armor's the ESM one: same runtime objects.
     plugins: [...armor.plugins, validationStatusPlugin()] as unknown as ApolloDriverConfig['plugins'],
-    formatError: createFormatError((error) =>
-      logger.error({ err: error }, 'unhandled error in GraphQL operation'),
-    ),
+    formatError: createFormatError({
+      internal: (error) => logger.error({ err: error }, 'unhandled error in GraphQL operation'),
+      unavailable: (error) => logger.warn({ err: error }, 'database busy: answered SERVICE_UNAVAILABLE'),
+    }),
     // Never put the Fastify reply itself in the context: it is a thenable, and Nest awaits parameter values.
     context: (req: unknown, reply: { header(name: string, value: string): unknown }) => ({
       req,

@@ -9,6 +9,7 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   BudgetExceeded: 'BUDGET_EXCEEDED',
   IntegrityError: 'INTEGRITY_ERROR',
+  Unavailable: 'SERVICE_UNAVAILABLE',
   GraphqlValidationFailed: 'GRAPHQL_VALIDATION_FAILED',
   GraphqlParseFailed: 'GRAPHQL_PARSE_FAILED',
   Internal: 'INTERNAL_SERVER_ERROR',

@@ -21,6 +21,20 @@ export class DbScopeError extends Error {
   override readonly name = 'DbScopeError';
 }
 
+/** No connection or transaction slot could be had in time (pool exhausted, too many connections): retryable. */
+export class DbUnavailableError extends Error {
+  override readonly name = 'DbUnavailableError';
+  constructor(override readonly cause: unknown) {
+    super('database unavailable: no connection could be obtained in time');
+  }
+}
+
+/** P2028: transaction could not start in maxWait; 53300: too_many_connections; 57P03: cannot_connect_now. */
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'P2028' || code === '53300' || code === '57P03';
+}
+
 /**
  * The only way the API reaches Postgres. Every request's queries run in a transaction whose settings carry the
  * tenant (and, during authentication flows, the acting user): `set_config(…, true)` is transaction-local, so a
@@ -47,11 +61,15 @@ export class Db {
   /** Runs `fn` in one transaction with the given policy settings (authentication and provisioning flows). */
   async scopedTransaction<T>(scope: DbScope, fn: () => Promise<T>): Promise<T> {
     if (this.als.getStore()) throw new DbScopeError('nested scoped transactions are not supported');
-    return this.client.$transaction(async (tx) => {
-      const active: ActiveTransaction = { tx, scope: {} };
-      await applyScope(active, scope);
-      return this.als.run(active, fn);
-    }, TX_OPTIONS);
+    try {
+      return await this.client.$transaction(async (tx) => {
+        const active: ActiveTransaction = { tx, scope: {} };
+        await applyScope(active, scope);
+        return this.als.run(active, fn);
+      }, TX_OPTIONS);
+    } catch (error) {
+      throw isUnavailable(error) ? new DbUnavailableError(error) : error;
+    }
   }
 
   /** Changes the settings of the open transaction (e.g. once login has identified the user and tenant). */

@@ -90,7 +90,7 @@ export class AuthService {
     if (currentPassword === newPassword) {
       throw badInput('the new password must differ from the current one', { field: 'newPassword' });
     }
-    assertPasswordPolicy(newPassword);
+    assertPasswordPolicy(newPassword, 'newPassword');
     const user = await this.db.scopedTransaction({ userId: ctx.userId }, () =>
       this.users.findByIdForAuth(ctx.userId),
     );

@@ -51,11 +51,11 @@ export class PasswordHasher implements OnModuleInit {
 }
 
 /** New passwords: 12+ characters, at most 1 KiB (checked before hashing, so a huge body costs nothing). */
-export function assertPasswordPolicy(password: string): void {
+export function assertPasswordPolicy(password: string, field = 'password'): void {
   if (Buffer.byteLength(password) > Limits.passwordMaxBytes) {
-    throw badInput(`password must be at most ${Limits.passwordMaxBytes} bytes`, { field: 'password' });
+    throw badInput(`${field} must be at most ${Limits.passwordMaxBytes} bytes`, { field });
   }
   if ([...password].length < Limits.passwordMin) {
-    throw badInput(`password must be at least ${Limits.passwordMin} characters`, { field: 'password' });
+    throw badInput(`${field} must be at least ${Limits.passwordMin} characters`, { field });
   }
 }
