@@ -10,6 +10,8 @@ export interface ModelSearch {
   includeArchived: boolean;
 }
 
+// Prisma's `contains` wraps the value in `%…%` but does not escape LIKE metacharacters: escape them here so a
+// query is always matched literally (backslash is Postgres' default LIKE escape character).
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 @Injectable()
@@ -42,7 +44,7 @@ export class ModelsRepository {
     if (!search.includeArchived) and.push({ archivedAt: null });
     if (search.tags?.length) and.push({ tags: { hasEvery: search.tags } });
     if (search.query) {
-      const q = `%${escapeLike(search.query)}%`;
+      const q = escapeLike(search.query);
       and.push({
         OR: [
           { name: { contains: q, mode: 'insensitive' } },

@@ -16,6 +16,23 @@ import {
 import { modelPermissions, modelVisibilityFilter } from '@arca/api-access';
 import { ModelsRepository, type ModelRow, type ModelSearch } from './models.repository.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The (created_at, id) key of a cursor. Cursors come back from clients: a forged one is BAD_USER_INPUT and never
+ * reaches Postgres, where a non-UUID id or a date outside the timestamptz range would be an internal error.
+ */
+function cursorKey(cursor: string): { createdAt: Date; id: string } {
+  const key = decodeCursor(cursor, 2);
+  const createdAt = new Date(String(key[0]));
+  const id = String(key[1]);
+  const year = createdAt.getUTCFullYear();
+  if (Number.isNaN(year) || year < 1 || year > 9999 || !UUID.test(id)) {
+    throw badInput('invalid cursor', { field: 'after' });
+  }
+  return { createdAt, id };
+}
+
 export interface ModelListArgs extends Partial<ModelSearch> {
   first?: number | null;
   after?: string | null;
@@ -45,11 +62,7 @@ export class ModelsService {
     args: ModelListArgs,
   ): Promise<{ rows: { row: ModelModel; cursor: string }[]; hasNextPage: boolean }> {
     const size = pageSize(args.first);
-    const key = args.after ? decodeCursor(args.after, 2) : undefined;
-    const after = key ? { createdAt: new Date(String(key[0])), id: String(key[1]) } : undefined;
-    if (after && Number.isNaN(after.createdAt.getTime())) {
-      throw badInput('invalid cursor', { field: 'after' });
-    }
+    const after = args.after ? cursorKey(args.after) : undefined;
     const search: ModelSearch = {
       query: args.query?.trim() || undefined,
       tags: args.tags ? normalizeTags(args.tags) : undefined,
@@ -90,12 +103,13 @@ export class ModelsService {
 
   /** Changing visibility is an access-control change and needs models:grants. Archived models are read-only. */
   async update(ctx: TenantContext, id: string, patch: ModelPatch): Promise<ModelModel> {
-    if (patch.visibility !== undefined && !ctx.permissions.has(Permission.ModelGrantsManage)) {
-      throw forbidden(`changing visibility needs ${Permission.ModelGrantsManage}`);
-    }
     return this.unique(patch.name, () =>
       this.db.tenantTransaction(ctx.tenantId, async () => {
+        // Visibility first (NOT_FOUND for models the principal cannot see), then the access-control check.
         const model = await this.require(ctx, id, Permission.ModelsUpdate);
+        if (patch.visibility !== undefined && !ctx.permissions.has(Permission.ModelGrantsManage)) {
+          throw forbidden(`changing visibility needs ${Permission.ModelGrantsManage}`);
+        }
         if (model.archivedAt) throw failedPrecondition('the model is archived; restore it first');
         return this.models.update(ctx.tenantId, id, {
           ...patch,

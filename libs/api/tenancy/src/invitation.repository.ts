@@ -24,6 +24,15 @@ export class InvitationRepository {
     return this.db.currentTx().invitation.findUnique({ where: { tokenHash } });
   }
 
+  /**
+   * Serializes invitations to one email in one tenant until the transaction ends, so that concurrent re-invites
+   * cannot both see "nothing pending" and leave two live invitations.
+   */
+  async lockEmail(tenantId: string, email: string): Promise<void> {
+    const key = `invitation:${tenantId}:${email}`;
+    await this.db.tx(tenantId).$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+  }
+
   async revokePending(tenantId: string, email: string): Promise<void> {
     await this.db.tx(tenantId).invitation.updateMany({
       where: { tenantId, email, acceptedAt: null, revokedAt: null },

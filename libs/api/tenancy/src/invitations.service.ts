@@ -62,6 +62,7 @@ export class InvitationsService {
     if (role === Role.Owner && ctx.role !== Role.Owner) throw forbidden('only an owner can invite an owner');
     const token = newOpaqueToken(INVITATION_TOKEN_PREFIX);
     return this.db.tenantTransaction(ctx.tenantId, async () => {
+      await this.invitations.lockEmail(ctx.tenantId, email);
       if (await this.members.existsByEmail(ctx.tenantId, email)) {
         throw conflict('that person is already a member');
       }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Role } from '@arca/contracts';
 import { Db } from '@arca/api-db';
 import {
+  badInput,
   decodeCursor,
   encodeCursor,
   failedPrecondition,
@@ -12,6 +13,23 @@ import {
   type TenantContext,
 } from '@arca/api-core';
 import { MembershipRepository, type MemberRow } from './membership.repository.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The (created_at, user_id) key of a cursor. Cursors come back from clients: a forged one is BAD_USER_INPUT and never
+ * reaches Postgres, where a non-UUID id or a date outside the timestamptz range would be an internal error.
+ */
+function cursorKey(cursor: string): { createdAt: Date; userId: string } {
+  const key = decodeCursor(cursor, 2);
+  const createdAt = new Date(String(key[0]));
+  const userId = String(key[1]);
+  const year = createdAt.getUTCFullYear();
+  if (Number.isNaN(year) || year < 1 || year > 9999 || !UUID.test(userId)) {
+    throw badInput('invalid cursor', { field: 'after' });
+  }
+  return { createdAt, userId };
+}
 
 export interface MemberPage {
   rows: { row: MemberRow; cursor: string }[];
@@ -27,9 +45,7 @@ export class MembersService {
 
   async list(ctx: TenantContext, first?: number | null, after?: string | null): Promise<MemberPage> {
     const size = pageSize(first);
-    const key = after ? decodeCursor(after, 2) : undefined;
-    const afterKey = key ? { createdAt: new Date(String(key[0])), userId: String(key[1]) } : undefined;
-    if (afterKey && Number.isNaN(afterKey.createdAt.getTime())) throw notFound('cursor');
+    const afterKey = after ? cursorKey(after) : undefined;
     const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
       this.members.page(ctx.tenantId, size + 1, afterKey),
     );

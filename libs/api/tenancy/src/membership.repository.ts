@@ -57,12 +57,18 @@ export class MembershipRepository {
     });
   }
 
+  /**
+   * Deletes the membership, revokes the user's sessions and API keys in this tenant and drops their model grants.
+   * Key resolution also joins the membership, but revoking the keys keeps them dead if the user is re-invited.
+   */
   async remove(tenantId: string, userId: string): Promise<void> {
     const tx = this.db.tx(tenantId);
+    const now = new Date();
     await tx.membership.delete({ where: { tenantId_userId: { tenantId, userId } } });
-    await tx.session.updateMany({
-      where: { tenantId, userId, revokedAt: null },
-      data: { revokedAt: new Date() },
+    await tx.session.updateMany({ where: { tenantId, userId, revokedAt: null }, data: { revokedAt: now } });
+    await tx.apiKey.updateMany({
+      where: { tenantId, createdById: userId, revokedAt: null },
+      data: { revokedAt: now },
     });
     await tx.modelGrant.deleteMany({ where: { tenantId, userId } });
   }

@@ -1,6 +1,15 @@
 import { Field, InputType, registerEnumType } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEnum,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
 import { Limits } from '@arca/contracts';
 
 export enum ModelVisibilityEnum {
@@ -11,6 +20,12 @@ registerEnumType(ModelVisibilityEnum, {
   name: 'ModelVisibility',
   description: 'INTERNAL: every member per their role. RESTRICTED: admins and users with a grant.',
 });
+
+/**
+ * Update fields may be omitted (keep the current value) but not null: every one of them is a NOT NULL column, and
+ * `@IsOptional()` would let an explicit null through to the database.
+ */
+const OmittableNotNull = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 const NAME_MESSAGE =
@@ -47,20 +62,20 @@ export class CreateModelInput {
 @InputType()
 export class UpdateModelInput {
   @Field({ nullable: true })
-  @IsOptional()
+  @OmittableNotNull()
   @Transform(trim)
   @IsString()
   @Matches(Limits.modelNamePattern, { message: NAME_MESSAGE })
   name?: string;
 
   @Field({ nullable: true })
-  @IsOptional()
+  @OmittableNotNull()
   @IsString()
   @MaxLength(Limits.modelDescriptionMax)
   description?: string;
 
   @Field(() => [String], { nullable: true })
-  @IsOptional()
+  @OmittableNotNull()
   @IsArray()
   @ArrayMaxSize(Limits.tagsMax)
   @IsString({ each: true })
@@ -68,7 +83,7 @@ export class UpdateModelInput {
   tags?: string[];
 
   @Field(() => ModelVisibilityEnum, { nullable: true })
-  @IsOptional()
+  @OmittableNotNull()
   @IsEnum(ModelVisibilityEnum)
   visibility?: ModelVisibilityEnum;
 }
