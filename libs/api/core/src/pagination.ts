@@ -33,6 +33,30 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   throw badInput('invalid cursor', { field: 'after' });
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Keyset of lists ordered by (created_at, id): the cursor a client sends back, validated before any query. */
+export interface TimeIdKey {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeTimeIdCursor(key: TimeIdKey): string {
+  return encodeCursor([key.createdAt.toISOString(), key.id]);
+}
+
+/** A forged cursor (bad date, a year Postgres cannot store, a non-UUID id) answers BAD_USER_INPUT. */
+export function decodeTimeIdCursor(cursor: string): TimeIdKey {
+  const [rawDate, rawId] = decodeCursor(cursor, 2);
+  const createdAt = new Date(String(rawDate));
+  const id = String(rawId);
+  const year = createdAt.getUTCFullYear();
+  if (Number.isNaN(year) || year < 1 || year > 9999 || !UUID.test(id)) {
+    throw badInput('invalid cursor', { field: 'after' });
+  }
+  return { createdAt, id };
+}
+
 export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return Limits.pageSizeDefault;
   if (!Number.isInteger(first) || first < 1 || first > Limits.pageSizeMax) {

@@ -4,8 +4,8 @@ import { Db, isUniqueViolation, type ModelModel, type ModelVisibility } from '@a
 import {
   badInput,
   conflict,
-  decodeCursor,
-  encodeCursor,
+  decodeTimeIdCursor,
+  encodeTimeIdCursor,
   failedPrecondition,
   forbidden,
   notFound,
@@ -15,23 +15,6 @@ import {
 } from '@arca/api-core';
 import { modelPermissions, modelVisibilityFilter } from '@arca/api-access';
 import { ModelsRepository, type ModelRow, type ModelSearch } from './models.repository.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * The (created_at, id) key of a cursor. Cursors come back from clients: a forged one is BAD_USER_INPUT and never
- * reaches Postgres, where a non-UUID id or a date outside the timestamptz range would be an internal error.
- */
-function cursorKey(cursor: string): { createdAt: Date; id: string } {
-  const key = decodeCursor(cursor, 2);
-  const createdAt = new Date(String(key[0]));
-  const id = String(key[1]);
-  const year = createdAt.getUTCFullYear();
-  if (Number.isNaN(year) || year < 1 || year > 9999 || !UUID.test(id)) {
-    throw badInput('invalid cursor', { field: 'after' });
-  }
-  return { createdAt, id };
-}
 
 export interface ModelListArgs extends Partial<ModelSearch> {
   first?: number | null;
@@ -62,7 +45,7 @@ export class ModelsService {
     args: ModelListArgs,
   ): Promise<{ rows: { row: ModelModel; cursor: string }[]; hasNextPage: boolean }> {
     const size = pageSize(args.first);
-    const after = args.after ? cursorKey(args.after) : undefined;
+    const after = args.after ? decodeTimeIdCursor(args.after) : undefined;
     const search: ModelSearch = {
       query: args.query?.trim() || undefined,
       tags: args.tags ? normalizeTags(args.tags) : undefined,
@@ -73,7 +56,7 @@ export class ModelsService {
     );
     const { page, hasNextPage } = slicePage(rows, size);
     return {
-      rows: page.map((row) => ({ row, cursor: encodeCursor([row.createdAt.toISOString(), row.id]) })),
+      rows: page.map((row) => ({ row, cursor: encodeTimeIdCursor(row) })),
       hasNextPage,
     };
   }

@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Role } from '@arca/contracts';
 import { Db } from '@arca/api-db';
 import {
-  badInput,
-  decodeCursor,
-  encodeCursor,
+  decodeTimeIdCursor,
+  encodeTimeIdCursor,
   failedPrecondition,
   forbidden,
   notFound,
@@ -13,23 +12,6 @@ import {
   type TenantContext,
 } from '@arca/api-core';
 import { MembershipRepository, type MemberRow } from './membership.repository.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * The (created_at, user_id) key of a cursor. Cursors come back from clients: a forged one is BAD_USER_INPUT and never
- * reaches Postgres, where a non-UUID id or a date outside the timestamptz range would be an internal error.
- */
-function cursorKey(cursor: string): { createdAt: Date; userId: string } {
-  const key = decodeCursor(cursor, 2);
-  const createdAt = new Date(String(key[0]));
-  const userId = String(key[1]);
-  const year = createdAt.getUTCFullYear();
-  if (Number.isNaN(year) || year < 1 || year > 9999 || !UUID.test(userId)) {
-    throw badInput('invalid cursor', { field: 'after' });
-  }
-  return { createdAt, userId };
-}
 
 export interface MemberPage {
   rows: { row: MemberRow; cursor: string }[];
@@ -45,13 +27,17 @@ export class MembersService {
 
   async list(ctx: TenantContext, first?: number | null, after?: string | null): Promise<MemberPage> {
     const size = pageSize(first);
-    const afterKey = after ? cursorKey(after) : undefined;
+    const cursor = after ? decodeTimeIdCursor(after) : undefined;
+    const afterKey = cursor ? { createdAt: cursor.createdAt, userId: cursor.id } : undefined;
     const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
       this.members.page(ctx.tenantId, size + 1, afterKey),
     );
     const { page, hasNextPage } = slicePage(rows, size);
     return {
-      rows: page.map((row) => ({ row, cursor: encodeCursor([row.createdAt.toISOString(), row.userId]) })),
+      rows: page.map((row) => ({
+        row,
+        cursor: encodeTimeIdCursor({ createdAt: row.createdAt, id: row.userId }),
+      })),
       hasNextPage,
     };
   }
