@@ -20,7 +20,14 @@ export class DbModule {
       module: DbModule,
       providers: [
         { provide: DB_OPTIONS, useValue: options },
-        { provide: Db, useFactory: () => new Db(createPrismaClient(options)) },
+        {
+          provide: Db,
+          // Leave a quarter of the pool (at least one connection) to the one-statement authentication lookups.
+          useFactory: () =>
+            new Db(createPrismaClient(options), {
+              maxTransactions: Math.max(1, Math.floor(options.poolMax * 0.75)),
+            }),
+        },
         DbLifecycle,
       ],
       exports: [Db],

@@ -1,5 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PrismaClient, TxClient } from './prisma-client.js';
+import { DbUnavailableError, isUnavailable } from './db-errors.js';
+import { TransactionGate } from './transaction-gate.js';
+
+export { DbUnavailableError } from './db-errors.js';
 
 /** Transaction-local settings read by the RLS policies (see prisma/migrations/*_init). */
 export interface DbScope {
@@ -21,20 +25,6 @@ export class DbScopeError extends Error {
   override readonly name = 'DbScopeError';
 }
 
-/** No connection or transaction slot could be had in time (pool exhausted, too many connections): retryable. */
-export class DbUnavailableError extends Error {
-  override readonly name = 'DbUnavailableError';
-  constructor(override readonly cause: unknown) {
-    super('database unavailable: no connection could be obtained in time');
-  }
-}
-
-/** P2028: transaction could not start in maxWait; 53300: too_many_connections; 57P03: cannot_connect_now. */
-function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'P2028' || code === '53300' || code === '57P03';
-}
-
 /**
  * The only way the API reaches Postgres. Every request's queries run in a transaction whose settings carry the
  * tenant (and, during authentication flows, the acting user): `set_config(…, true)` is transaction-local, so a
@@ -44,7 +34,15 @@ function isUnavailable(error: unknown): boolean {
 export class Db {
   private readonly als = new AsyncLocalStorage<ActiveTransaction>();
 
-  constructor(readonly client: PrismaClient) {}
+  private readonly gate: TransactionGate;
+
+  /** `maxTransactions` should leave a few pool connections for the single-statement authentication lookups. */
+  constructor(
+    readonly client: PrismaClient,
+    opts: { maxTransactions?: number; queueTimeoutMs?: number } = {},
+  ) {
+    this.gate = new TransactionGate(opts.maxTransactions ?? 8, opts.queueTimeoutMs ?? 10_000);
+  }
 
   /** Runs `fn` in one transaction scoped to `tenantId`; nested calls for the same tenant join it. */
   async tenantTransaction<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
@@ -62,11 +60,13 @@ export class Db {
   async scopedTransaction<T>(scope: DbScope, fn: () => Promise<T>): Promise<T> {
     if (this.als.getStore()) throw new DbScopeError('nested scoped transactions are not supported');
     try {
-      return await this.client.$transaction(async (tx) => {
-        const active: ActiveTransaction = { tx, scope: {} };
-        await applyScope(active, scope);
-        return this.als.run(active, fn);
-      }, TX_OPTIONS);
+      return await this.gate.run(() =>
+        this.client.$transaction(async (tx) => {
+          const active: ActiveTransaction = { tx, scope: {} };
+          await applyScope(active, scope);
+          return this.als.run(active, fn);
+        }, TX_OPTIONS),
+      );
     } catch (error) {
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;
     }

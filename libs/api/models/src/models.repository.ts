@@ -18,12 +18,17 @@ const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export class ModelsRepository {
   constructor(@Inject(Db) private readonly db: Db) {}
 
-  /** The model with the viewer's grant (if any) — one indexed query. */
-  find(tenantId: string, id: string, viewerId: string): Promise<ModelRow | null> {
-    return this.db.tx(tenantId).model.findFirst({
-      where: { tenantId, id },
-      include: { grants: { where: { userId: viewerId }, select: { role: true } } },
+  /** The model and, only for restricted models (the only ones grants affect), the viewer's grant. */
+  async find(tenantId: string, id: string, viewerId: string): Promise<ModelRow | null> {
+    const tx = this.db.tx(tenantId);
+    const model = await tx.model.findFirst({ where: { tenantId, id } });
+    if (!model) return null;
+    if (model.visibility !== 'restricted') return { ...model, grants: [] };
+    const grants = await tx.modelGrant.findMany({
+      where: { tenantId, modelId: id, userId: viewerId },
+      select: { role: true },
     });
+    return { ...model, grants };
   }
 
   /** Keyset page ordered by (created_at DESC, id) over the models the filter allows. */

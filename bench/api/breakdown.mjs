@@ -1,0 +1,98 @@
+// `--breakdown`: where the time of one authenticated model(id) goes, layer by layer, without HTTP. Each case
+// runs sequentially in this process; the table gives this process's CPU and the Postgres backends' CPU per
+// operation (median of interleaved rounds). CPU time, unlike throughput, stays meaningful on a busy machine.
+
+import { TokenHasher } from '@arca/api-identity';
+import { Db } from '@arca/api-db';
+import pg from 'pg';
+import { ModelsRepository } from '../../libs/api/models/dist/models.repository.js';
+import { cpuMs, snapshot } from '../lib/cpu.mjs';
+import { median } from '../lib/load.mjs';
+import { OneRoundTripDb, prismaClient } from './variants.mjs';
+
+export async function breakdown({ db, seed, pepper, pool, iterations = 500, rounds = 3 }) {
+  const settings = { poolMax: pool, statementTimeoutMs: 5_000 };
+  const app = new Db(prismaClient({ url: db.appUrl, db: settings }));
+  const superuser = new Db(prismaClient({ url: db.adminUrl, db: settings }));
+  const tuned = new OneRoundTripDb(
+    prismaClient({ url: db.appUrl, db: settings, prep: true, scopedBegin: true }),
+  );
+  const raw = new pg.Pool({ connectionString: db.appUrl, max: 1 });
+  const keyHash = new TokenHasher(Buffer.from(pepper, 'hex')).hash(seed.apiKey);
+  const { tenantId, userId } = seed.fixedContext;
+  const modelId = seed.modelId;
+  const found = (row) => {
+    if (row?.id !== modelId) throw new Error('breakdown: model not found');
+  };
+  const cases = [
+    ['pg driver: SELECT 1', 1, () => raw.query('SELECT 1')],
+    ['Prisma $queryRaw SELECT 1', 1, () => app.client.$queryRaw`SELECT 1`],
+    [
+      'API key lookup ($queryRaw arca_resolve_api_key)',
+      1,
+      async () => {
+        const rows = await app.client.$queryRaw`SELECT * FROM arca_resolve_api_key(${keyHash}::bytea)`;
+        if (rows.length !== 1) throw new Error('breakdown: key not resolved');
+      },
+    ],
+    ['tenantTransaction(no query)', 3, () => app.tenantTransaction(tenantId, () => Promise.resolve())],
+    [
+      'bypass: models.find, superuser, no transaction',
+      2,
+      async () => found(await new ModelsRepository(bypassView(superuser)).find(tenantId, modelId, userId)),
+    ],
+    [
+      'secure: tenantTransaction(models.find)',
+      5,
+      async () => {
+        const repo = new ModelsRepository(app);
+        found(await app.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
+      },
+    ],
+    [
+      'prototype onert+prep: tenantTransaction(models.find)',
+      4,
+      async () => {
+        const repo = new ModelsRepository(tuned);
+        found(await tuned.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
+      },
+    ],
+  ];
+  const samples = new Map(cases.map(([name]) => [name, []]));
+  try {
+    for (const [, , fn] of cases) for (let i = 0; i < 50; i++) await fn(); // warm-up, connections opened
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, , fn] of cases) {
+        const pgBefore = db.postmasterPid ? snapshot(db.postmasterPid) : undefined;
+        const cpuBefore = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = 0; i < iterations; i++) await fn();
+        const wall = performance.now() - t0;
+        const cpu = process.cpuUsage(cpuBefore);
+        const pgAfter = db.postmasterPid ? snapshot(db.postmasterPid) : undefined;
+        samples.get(name).push({
+          node: (cpu.user + cpu.system) / iterations,
+          pg: (cpuMs(pgBefore, pgAfter) * 1000) / iterations,
+          wall: (wall * 1000) / iterations,
+        });
+      }
+    }
+  } finally {
+    await Promise.all([app.close(), superuser.close(), tuned.close(), raw.end()]);
+  }
+  return cases.map(([name, statements]) => {
+    const s = samples.get(name);
+    return {
+      name,
+      statements,
+      nodeUs: median(s.map((x) => x.node)),
+      pgUs: median(s.map((x) => x.pg)),
+      wallUs: median(s.map((x) => x.wall)),
+    };
+  });
+}
+
+/** The superuser client seen through Db's interface, without a transaction (what the bypass variant does). */
+function bypassView(db) {
+  return { tx: () => db.client };
+}
