@@ -15,16 +15,15 @@
 //                prototypes that apply to it
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Test } from '@nestjs/testing';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { CREDENTIAL_RESOLVER, PinoNestLogger, requestLogContext } from '@arca/api-core';
+import { CREDENTIAL_RESOLVER, PinoNestLogger } from '@arca/api-core';
 import { Db, PrismaClient, createPrismaClient } from '@arca/api-db';
 import { permissionsOf } from '@arca/contracts';
 import { AppModule } from '../../apps/api/dist/app.module.js';
-import { JSON_BODY_LIMIT, createApp } from '../../apps/api/dist/create-app.js';
+import { createApp, createFastifyAdapter, initHttp } from '../../apps/api/dist/create-app.js';
 // Not exported by the package entries; the dist files are the same module instances the modules use.
 import { ApiKeyRepository } from '../../libs/api/identity/dist/api-key.repository.js';
 import { ModelsRepository } from '../../libs/api/models/dist/models.repository.js';
@@ -141,56 +140,18 @@ function statementName(query) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// createApp, rebuilt on a TestingModule so providers can be overridden. Mirrors apps/api/src/create-app.ts;
-// the bench compares the response headers of every variant with `secure` to catch drift.
-
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-resource-policy': 'same-origin',
-  'cache-control': 'no-store',
-};
+// createApp, rebuilt on a TestingModule so providers can be overridden. The adapter and HTTP setup are the app's
+// own (createFastifyAdapter, initHttp); the bench still compares every variant's response headers with `secure`.
 
 async function createAppViaTestingModule(opts, override) {
   const nestLogger = new PinoNestLogger(opts.logger.child({ component: 'nest' }));
   const builder = override(Test.createTestingModule({ imports: [AppModule.forRoot(opts)] }));
   const moduleRef = await builder.setLogger(nestLogger).compile();
-  const adapter = new FastifyAdapter({
-    trustProxy: opts.config.http.trustProxy,
-    bodyLimit: JSON_BODY_LIMIT,
-    genReqId: () => randomUUID(),
-    requestIdHeader: false,
-    logger: false,
+  const app = moduleRef.createNestApplication(createFastifyAdapter(opts), {
+    logger: nestLogger,
+    abortOnError: false,
   });
-  const app = moduleRef.createNestApplication(adapter, { logger: nestLogger, abortOnError: false });
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', (req, _reply, done) => {
-    requestLogContext.run({ requestId: req.id }, done);
-  });
-  fastify.addHook('onSend', async (_req, reply, payload) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
-      if (!reply.hasHeader(name)) reply.header(name, value);
-    }
-    return payload;
-  });
-  fastify.addHook('onResponse', async (req, reply) => {
-    opts.logger.info(
-      {
-        method: req.method,
-        path: req.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
-  });
-  const origins = opts.config.http.consoleOrigins;
-  if (origins.length > 0) {
-    app.enableCors({ origin: origins, credentials: true, methods: ['GET', 'POST', 'PUT'], maxAge: 600 });
-  }
-  await app.init();
-  return app;
+  return initHttp(app, opts);
 }
 
 // ---------------------------------------------------------------------------------------------------------

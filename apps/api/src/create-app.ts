@@ -16,17 +16,33 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 export async function createApp(opts: AppModuleOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(opts),
+    createFastifyAdapter(opts),
+    {
+      logger: new PinoNestLogger(opts.logger.child({ component: 'nest' })),
+      abortOnError: false,
+    },
+  );
+  return initHttp(app, opts);
+}
+
+/** The Fastify adapter every Arca server uses (also the bench's baseline, so both measure the same edge). */
+export function createFastifyAdapter(opts: AppModuleOptions): FastifyAdapter {
+  return new FastifyAdapter({
     trustProxy: opts.config.http.trustProxy,
     bodyLimit: JSON_BODY_LIMIT,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     logger: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(opts), adapter, {
-    logger: new PinoNestLogger(opts.logger.child({ component: 'nest' })),
-    abortOnError: false,
-  });
+}
+
+/** Request log context, security headers, access log and CORS; then initialises the app. */
+export async function initHttp(
+  app: NestFastifyApplication,
+  opts: AppModuleOptions,
+): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (req, _reply, done) => {
     requestLogContext.run({ requestId: req.id }, done);
