@@ -16,14 +16,21 @@ export class ModelGrantRepository {
     });
   }
 
-  upsert(
+  /**
+   * Creates or replaces a grant atomically. (Prisma's upsert is a read then a write: two concurrent grants to one
+   * user would both insert and one would fail on the primary key, aborting its transaction.)
+   */
+  async upsert(
     tenantId: string,
     g: { modelId: string; userId: string; role: MemberRole; createdById: string },
   ): Promise<GrantRow> {
-    return this.db.tx(tenantId).modelGrant.upsert({
+    const tx = this.db.tx(tenantId);
+    await tx.$executeRaw`
+      INSERT INTO model_grants (tenant_id, model_id, user_id, role, created_by)
+      VALUES (${tenantId}::uuid, ${g.modelId}::uuid, ${g.userId}::uuid, ${g.role}::member_role, ${g.createdById}::uuid)
+      ON CONFLICT (model_id, user_id) DO UPDATE SET role = EXCLUDED.role, created_by = EXCLUDED.created_by`;
+    return tx.modelGrant.findUniqueOrThrow({
       where: { modelId_userId: { modelId: g.modelId, userId: g.userId } },
-      create: { tenantId, ...g },
-      update: { role: g.role, createdById: g.createdById },
       include: { user: true },
     });
   }
