@@ -13,7 +13,15 @@ import { createLogger, loadConfig } from '@arca/api-core';
 import { formatApiKey } from '@arca/contracts';
 import { createApp } from '../src/create-app.js';
 import { loadServerSecrets } from '../src/server-secrets.js';
-import { TEST_PEPPER, TestApp, errorCode, type GqlResponse, type TestTenant } from './support/harness.js';
+import {
+  TEST_PEPPER,
+  TestApp,
+  errorCode,
+  type GqlOptions,
+  type GqlResponse,
+  type TestTenant,
+} from './support/harness.js';
+import { randomIp } from './support/operation-fixtures.js';
 
 // Identity through the real app: argon2id logins, throttling, sessions, password change, API keys, and the
 // promise that secrets never reach the database or the logs in plaintext.
@@ -81,34 +89,14 @@ async function buildApp(opts: { pepperHex?: string; env?: Record<string, string>
   return wrap(app);
 }
 
-const randomIp = (): string => `10.${[0, 0, 0].map(() => randomBytes(1)[0]! % 250).join('.')}`;
-
-/** Like t.gql(), plus a client address (throttling is per IP) and raw headers (cookies). */
-async function call<T = Record<string, unknown>>(
+/** Like t.gql(), from a random client address unless given (throttling is per IP). */
+function call<T = Record<string, unknown>>(
   t: TestApp,
   query: string,
   variables: Record<string, unknown> = {},
-  opts: { ip?: string; token?: string; headers?: Record<string, string> } = {},
+  opts: GqlOptions = {},
 ): Promise<GqlResponse<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-  if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-  const res = await t.app
-    .getHttpAdapter()
-    .getInstance()
-    .inject({
-      method: 'POST',
-      url: '/graphql',
-      payload: JSON.stringify({ query, variables }),
-      headers,
-      remoteAddress: opts.ip ?? randomIp(),
-    });
-  let body: GqlResponse<T>['body'] = {};
-  try {
-    body = JSON.parse(res.body) as GqlResponse<T>['body'];
-  } catch {
-    // leave empty: assertions on data/errors will fail with the raw body in view
-  }
-  return { status: res.statusCode, body, headers: res.headers, raw: res.body };
+  return t.gql<T>(query, variables, { ...opts, ip: opts.ip ?? randomIp() });
 }
 
 const login = (

@@ -22,6 +22,8 @@ export interface GqlResponse<T = Record<string, unknown>> {
 export interface GqlOptions {
   token?: string;
   headers?: Record<string, string>;
+  /** Client IP of this request (defaults to the app's own `clientIp`). */
+  ip?: string;
 }
 
 export interface Principal {
@@ -71,11 +73,17 @@ export class TestApp {
     await this.app.close();
   }
 
-  async http(method: 'GET' | 'POST', url: string, payload?: string, headers: Record<string, string> = {}) {
+  async http(
+    method: 'GET' | 'POST',
+    url: string,
+    payload?: string,
+    headers: Record<string, string> = {},
+    ip: string = this.clientIp,
+  ) {
     const res = await this.app
       .getHttpAdapter()
       .getInstance()
-      .inject({ method, url, payload, headers, remoteAddress: this.clientIp });
+      .inject({ method, url, payload, headers, remoteAddress: ip });
     return { status: res.statusCode, body: res.body, headers: res.headers };
   }
 
@@ -86,7 +94,7 @@ export class TestApp {
   ): Promise<GqlResponse<T>> {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
     if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-    const res = await this.http('POST', '/graphql', JSON.stringify({ query, variables }), headers);
+    const res = await this.http('POST', '/graphql', JSON.stringify({ query, variables }), headers, opts.ip);
     let body: GqlResponse<T>['body'];
     try {
       body = JSON.parse(res.body) as GqlResponse<T>['body'];

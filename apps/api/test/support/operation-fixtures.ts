@@ -18,7 +18,7 @@ import type {
 } from 'graphql';
 import type pg from 'pg';
 import { OPERATIONS, type OperationName } from '@arca/contracts';
-import type { GqlResponse, Principal, TestApp, TestTenant } from './harness.js';
+import type { GqlOptions, GqlResponse, Principal, TestApp, TestTenant } from './harness.js';
 
 // Node's copy of graphql (see schema.test.ts): Vite would hand us a second, ESM instance otherwise.
 const G = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -444,34 +444,16 @@ export async function execute(
 }
 
 /**
- * POST /graphql through Fastify inject from a random client address, so deliberate login failures never feed the
+ * POST /graphql (TestApp.gql) from a random client address, so deliberate login failures never feed the
  * shared 127.0.0.1 brute-force counters other suites log in from.
  */
-export async function send(
+export function send(
   t: TestApp,
   query: string,
   variables: Record<string, unknown> = {},
-  opts: { token?: string; headers?: Record<string, string>; ip?: string } = {},
+  opts: GqlOptions = {},
 ): Promise<GqlResponse> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-  if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-  const res = await t.app
-    .getHttpAdapter()
-    .getInstance()
-    .inject({
-      method: 'POST',
-      url: '/graphql',
-      payload: JSON.stringify({ query, variables }),
-      headers,
-      remoteAddress: opts.ip ?? randomIp(),
-    });
-  let body: GqlResponse['body'];
-  try {
-    body = JSON.parse(res.body) as GqlResponse['body'];
-  } catch {
-    body = {};
-  }
-  return { status: res.statusCode, body, headers: res.headers, raw: res.body };
+  return t.gql(query, variables, { ...opts, ip: opts.ip ?? randomIp() });
 }
 
 export function randomIp(): string {
