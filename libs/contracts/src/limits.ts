@@ -1,3 +1,10 @@
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs: every layer checks the same shape before an id reaches a query. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** Input limits shared by the API validators, the SDK and the console forms. */
 export const Limits = {
   emailMax: 254,

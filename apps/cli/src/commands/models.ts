@@ -1,4 +1,4 @@
-import { Limits } from '@arca/contracts';
+import { Limits, isUuid } from '@arca/contracts';
 import { isArcaError, type ArcaClient, type Model } from '@arca/sdk';
 import { InvalidArgumentError, type Command } from 'commander';
 import { openClient, type CommandContext } from '../context.js';
@@ -21,7 +21,6 @@ interface CreateOptions {
 }
 
 const DEFAULT_LIMIT = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -130,7 +129,7 @@ async function resolveModel(client: ArcaClient, nameOrId: string): Promise<Model
       throw error;
     }
   };
-  const model = UUID.test(nameOrId)
+  const model = isUuid(nameOrId)
     ? ((await byId()) ?? (await client.models.getByName(nameOrId)))
     : ((await client.models.getByName(nameOrId)) ?? (await byId()));
   if (!model) throw new CliError('NOT_FOUND', `no model named "${nameOrId}" and no model with that id`);

@@ -1,5 +1,5 @@
 import { Field, ObjectType } from '@nestjs/graphql';
-import { Limits } from '@arca/contracts';
+import { Limits, isUuid } from '@arca/contracts';
 import { badInput } from './errors/domain-error.js';
 
 @ObjectType()
@@ -33,8 +33,6 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   throw badInput('invalid cursor', { field: 'after' });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Keyset of lists ordered by (created_at, id): the cursor a client sends back, validated before any query. */
 export interface TimeIdKey {
   createdAt: Date;
@@ -51,7 +49,7 @@ export function decodeTimeIdCursor(cursor: string): TimeIdKey {
   const createdAt = new Date(String(rawDate));
   const id = String(rawId);
   const year = createdAt.getUTCFullYear();
-  if (Number.isNaN(year) || year < 1 || year > 9999 || !UUID.test(id)) {
+  if (Number.isNaN(year) || year < 1 || year > 9999 || !isUuid(id)) {
     throw badInput('invalid cursor', { field: 'after' });
   }
   return { createdAt, id };

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isUuid } from '@arca/contracts';
 import type { PrismaClient, TxClient } from './prisma-client.js';
 import { DbUnavailableError, isUnavailable } from './db-errors.js';
 import { TransactionGate } from './transaction-gate.js';
@@ -18,7 +19,6 @@ interface ActiveTransaction {
   scope: DbScope;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TX_OPTIONS = { maxWait: 5_000, timeout: 15_000 } as const;
 
 export class DbScopeError extends Error {
@@ -108,7 +108,7 @@ export class Db {
 async function applyScope(active: ActiveTransaction, scope: DbScope): Promise<void> {
   for (const key of ['tenantId', 'userId'] as const) {
     const value = scope[key];
-    if (value && !UUID.test(value)) throw new DbScopeError(`${key} must be a UUID`);
+    if (value && !isUuid(value)) throw new DbScopeError(`${key} must be a UUID`);
   }
   const next = { ...active.scope, ...scope };
   await active.tx.$executeRaw`SELECT

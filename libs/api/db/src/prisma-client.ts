@@ -5,6 +5,8 @@ export { Prisma, PrismaClient };
 export type * from './generated/prisma/models.js';
 export type { MemberRole, ModelVisibility } from './generated/prisma/enums.js';
 export type TxClient = Prisma.TransactionClient;
+/** Binary values as Prisma stores them (bytea). */
+export type Bytes = Uint8Array<ArrayBuffer>;
 
 export interface PrismaConnectionOptions {
   connectionString: string;

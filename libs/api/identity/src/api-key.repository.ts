@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Bytes } from './token-hasher.js';
-import { Db, type ApiKeyModel, type MemberRole } from '@arca/api-db';
+import { Db, type Bytes, type ApiKeyModel, type MemberRole } from '@arca/api-db';
 
 export interface ResolvedApiKey {
   apiKeyId: string;

@@ -1,5 +1,4 @@
 import { Inject } from '@nestjs/common';
-import { permissionsOf } from '@arca/contracts';
 import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
 import {
   Authenticated,
@@ -13,7 +12,7 @@ import {
 import { AuthService } from './auth.service.js';
 import { ChangePasswordInput, LoginInput } from './dto/login.input.js';
 import { LoginResultModel, MeModel, PrincipalKindEnum } from './models/identity.models.js';
-import { toApiKey, toTenant, toUser } from './models/mappers.js';
+import { toApiKey, toLoginResult, toTenant, toUser } from './models/mappers.js';
 import { SessionIssuer } from './session-issuer.service.js';
 import { clearSessionCookie, setSessionCookie, type CookieReply } from './session-cookie.js';
 
@@ -49,18 +48,7 @@ export class AuthResolver {
   ): Promise<LoginResultModel> {
     const out = await this.auth.login(input.email, input.password, input.tenantSlug, requestInfo(req));
     if (input.cookie) setSessionCookie(reply, out.token, this.issuer.cookieMaxAgeSeconds);
-    return {
-      token: input.cookie ? null : out.token,
-      expiresAt: out.expiresAt,
-      me: {
-        principalKind: PrincipalKindEnum.SESSION,
-        user: toUser(out.user),
-        tenant: toTenant(out.tenant),
-        role: out.role as RoleEnum,
-        permissions: [...permissionsOf(out.role)].sort(),
-        apiKey: null,
-      },
-    };
+    return toLoginResult(out, input.cookie ? null : out.token);
   }
 
   @Mutation(() => Boolean)

@@ -21,4 +21,4 @@ export {
   ApiKeyModel,
   PrincipalKindEnum,
 } from './models/identity.models.js';
-export { toTenant, toUser, toApiKey } from './models/mappers.js';
+export { toTenant, toUser, toApiKey, toLoginResult } from './models/mappers.js';

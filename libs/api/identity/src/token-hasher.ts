@@ -1,8 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { formatApiKey } from '@arca/contracts';
-
-/** Binary values as Prisma stores them (bytea). */
-export type Bytes = Uint8Array<ArrayBuffer>;
+import type { Bytes } from '@arca/api-db';
 
 export const SESSION_TOKEN_PREFIX = 'arcs_';
 export const INVITATION_TOKEN_PREFIX = 'arci_';

@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Db, type InvitationModel, type MemberRole } from '@arca/api-db';
-
-type Bytes = Uint8Array<ArrayBuffer>;
+import { Db, type Bytes, type InvitationModel, type MemberRole } from '@arca/api-db';
 
 @Injectable()
 export class InvitationRepository {

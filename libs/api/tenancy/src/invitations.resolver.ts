@@ -8,10 +8,9 @@ import {
   UuidPipe,
   requestInfo,
   type ArcaRequest,
-  type RoleEnum,
   type TenantContext,
 } from '@arca/api-core';
-import { LoginResultModel, PrincipalKindEnum, toTenant, toUser } from '@arca/api-identity';
+import { LoginResultModel, toLoginResult } from '@arca/api-identity';
 import { AcceptInvitationInput, InviteMemberInput } from './dto/tenancy.inputs.js';
 import { InvitationsService } from './invitations.service.js';
 import { CreatedInvitationModel, InvitationModel } from './models/tenancy.models.js';
@@ -53,17 +52,6 @@ export class InvitationsResolver {
     @Context('req') req: ArcaRequest,
   ): Promise<LoginResultModel> {
     const out = await this.service.accept(input.token, input.password, input.displayName, requestInfo(req));
-    return {
-      token: out.token,
-      expiresAt: out.expiresAt,
-      me: {
-        principalKind: PrincipalKindEnum.SESSION,
-        user: toUser(out.user),
-        tenant: toTenant(out.tenant),
-        role: out.role as RoleEnum,
-        permissions: out.permissions,
-        apiKey: null,
-      },
-    };
+    return toLoginResult(out, out.token);
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Role, permissionsOf } from '@arca/contracts';
+import { Role } from '@arca/contracts';
 import { Db, type InvitationModel, type TenantModel, type UserModel } from '@arca/api-db';
 import {
   conflict,
@@ -32,7 +32,6 @@ export interface AcceptedInvitation extends IssuedSession {
   user: UserModel;
   tenant: TenantModel;
   role: Role;
-  permissions: string[];
 }
 
 @Injectable()
@@ -136,7 +135,7 @@ export class InvitationsService {
       if (!tenant) throw notFound('tenant');
       const session = await this.sessions.issue(tenantId, userId, request);
       const role = invitation.role;
-      return { ...session, user, tenant, role, permissions: [...permissionsOf(role)].sort() };
+      return { ...session, user, tenant, role };
     });
   }
 }

@@ -1,3 +1,4 @@
+import { isUuid } from '@arca/contracts';
 import {
   ValidationPipe,
   type ArgumentMetadata,
@@ -45,12 +46,14 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** class-transformer `@Transform` for free-text inputs: surrounding whitespace is never meaningful. */
+export const trimString = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
 
 /** ID arguments are UUIDs; anything else is BAD_USER_INPUT before it reaches a query. */
 export class UuidPipe implements PipeTransform<unknown, string> {
   transform(value: unknown, meta: ArgumentMetadata): string {
-    if (typeof value !== 'string' || !UUID.test(value)) {
+    if (typeof value !== 'string' || !isUuid(value)) {
       throw badInput(`${meta.data ?? 'id'} must be a valid id`, { field: meta.data ?? 'id' });
     }
     return value.toLowerCase();

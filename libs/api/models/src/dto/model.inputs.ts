@@ -11,6 +11,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { Limits } from '@arca/contracts';
+import { trimString } from '@arca/api-core';
 
 export enum ModelVisibilityEnum {
   INTERNAL = 'internal',
@@ -27,14 +28,13 @@ registerEnumType(ModelVisibilityEnum, {
  */
 const OmittableNotNull = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
 
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 const NAME_MESSAGE =
   'name must be 1–100 lowercase letters, digits, dots, dashes or underscores, starting and ending with a letter or digit';
 
 @InputType()
 export class CreateModelInput {
   @Field()
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @Matches(Limits.modelNamePattern, { message: NAME_MESSAGE })
   name: string;
@@ -63,7 +63,7 @@ export class CreateModelInput {
 export class UpdateModelInput {
   @Field({ nullable: true })
   @OmittableNotNull()
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @Matches(Limits.modelNamePattern, { message: NAME_MESSAGE })
   name?: string;

@@ -11,15 +11,13 @@ import {
   MinLength,
 } from 'class-validator';
 import { Limits } from '@arca/contracts';
-import { RoleEnum } from '@arca/api-core';
+import { RoleEnum, trimString } from '@arca/api-core';
 import { normalizeEmail } from '@arca/api-identity';
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 @InputType()
 export class UpdateTenantInput {
   @Field()
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MinLength(1)
   @MaxLength(Limits.tenantNameMax)
@@ -54,7 +52,7 @@ export class AcceptInvitationInput {
 
   @Field({ nullable: true })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MinLength(1)
   @MaxLength(Limits.displayNameMax)
