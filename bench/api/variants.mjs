@@ -21,7 +21,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Test } from '@nestjs/testing';
 import { CREDENTIAL_RESOLVER, PinoNestLogger } from '@arca/api-core';
 import { Db, PrismaClient, createPrismaClient } from '@arca/api-db';
-import { permissionsOf } from '@arca/contracts';
+import { isUuid, permissionsOf } from '@arca/contracts';
 import { AppModule } from '../../apps/api/dist/app.module.js';
 import { createApp, createFastifyAdapter, initHttp } from '../../apps/api/dist/create-app.js';
 // Not exported by the package entries; the dist files are the same module instances the modules use.
@@ -229,7 +229,6 @@ class CachingApiKeyRepository extends ApiKeyRepository {
 // ---------------------------------------------------------------------------------------------------------
 // Prototype 2: BEGIN + set_config in one round trip (proposed patch to libs/api/db/src/{prisma-client,db.service}.ts).
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TX_OPTIONS = { maxWait: 5_000, timeout: 15_000 };
 /** The scope the next BEGIN on this async path must carry; consumed by the first BEGIN. */
 const pendingBegin = new AsyncLocalStorage();
@@ -237,7 +236,7 @@ const pendingBegin = new AsyncLocalStorage();
 /**
  * When Prisma's adapter sends the bare `BEGIN` of an interactive transaction opened by OneRoundTripDb, send
  * `BEGIN; SELECT set_config(...)` instead: one simple-protocol message, one round trip. The only interpolated
- * value is a UUID that has been validated against UUID above.
+ * value is a UUID that has been validated by isUuid.
  */
 class ScopedBeginClient extends pg.Client {
   query(config, values, callback) {
@@ -255,7 +254,7 @@ export class OneRoundTripDb extends Db {
   fallbacks = 0;
 
   async tenantTransaction(tenantId, fn) {
-    if (this.inTransaction || !UUID.test(tenantId)) return super.tenantTransaction(tenantId, fn);
+    if (this.inTransaction || !isUuid(tenantId)) return super.tenantTransaction(tenantId, fn);
     const pending = {
       sent: false,
       sql:
