@@ -49,7 +49,9 @@ interface LeafRange {
 
 /** The subtrees whose hashes form PATH(index, D[size]), leaf-up (RFC 6962 §2.1.1). */
 function inclusionRanges(index: number, size: number): LeafRange[] {
-  if (!isSafeIndex(index) || !isSafeIndex(size)) throw new RangeError('index and size must be safe integers ≥ 0');
+  if (!isSafeIndex(index) || !isSafeIndex(size)) {
+    throw new RangeError('index and size must be safe integers ≥ 0');
+  }
   if (index >= size) throw new RangeError(`leaf index ${index} is not below tree size ${size}`);
   const ranges: LeafRange[] = []; // top-down, reversed at the end
   let start = 0;

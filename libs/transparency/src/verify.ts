@@ -31,7 +31,10 @@ const half = (n: number): number => Math.floor(n / 2);
 
 function checkNumber(value: number, name: string): void {
   if (!isSafeIndex(value)) {
-    throw new ProofError('invalid-number', `${name} must be a safe non-negative integer, got ${String(value)}`);
+    throw new ProofError(
+      'invalid-number',
+      `${name} must be a safe non-negative integer, got ${String(value)}`,
+    );
   }
 }
 
@@ -124,7 +127,9 @@ export function verifyConsistency(
   checkProofHashes(proof);
   if (size1 === size2) {
     checkLength(proof, 0);
-    if (size1 === 0 && !bytesEqual(root1, EMPTY_ROOT)) throw mismatch('root1-mismatch', 'empty root', EMPTY_ROOT);
+    if (size1 === 0 && !bytesEqual(root1, EMPTY_ROOT)) {
+      throw mismatch('root1-mismatch', 'empty root', EMPTY_ROOT);
+    }
     if (!bytesEqual(root1, root2)) {
       throw new ProofError('root2-mismatch', `trees of equal size ${size1} have different roots`);
     }
