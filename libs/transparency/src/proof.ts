@@ -136,13 +136,19 @@ async function hashRanges(source: NodeSource, ranges: LeafRange[]): Promise<Hash
 }
 
 /** Inclusion proof (audit path) for leaf `index` in the tree of the first `size` leaves, leaf-up. */
-export function inclusionProofFrom(source: NodeSource, index: number, size: number): Promise<Hash[]> {
-  return hashRanges(source, inclusionRanges(index, size));
+export async function inclusionProofFrom(source: NodeSource, index: number, size: number): Promise<Hash[]> {
+  const ranges = inclusionRanges(index, size);
+  return await hashRanges(source, ranges);
 }
 
 /** Consistency proof between the trees of the first `size1` and `size2` leaves. */
-export function consistencyProofFrom(source: NodeSource, size1: number, size2: number): Promise<Hash[]> {
-  return hashRanges(source, consistencyRanges(size1, size2));
+export async function consistencyProofFrom(
+  source: NodeSource,
+  size1: number,
+  size2: number,
+): Promise<Hash[]> {
+  const ranges = consistencyRanges(size1, size2);
+  return await hashRanges(source, ranges);
 }
 
 function assertPrefix(leafHashes: readonly Hash[], size: number): void {
