@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { checkApiKey } from '@arca/contracts';
 import { main as cli, type CliIo } from '../../apps/cli/src/main.js';
 import { main } from '../../apps/api/src/main.js';
-import { TEST_PEPPER } from '../../apps/api/test/support/harness.js';
+import { TEST_MASTER_KEY, TEST_PEPPER } from '../../apps/api/test/support/harness.js';
 
 // End to end across apps: the server's admin command and start-up, driven together with the `arca` CLI.
 
@@ -31,6 +31,7 @@ const external = () => ({
   DATABASE_URL: inject('databaseAdminUrl'),
   DATABASE_APP_URL: inject('databaseAppUrl'),
   ARCA_API_KEY_PEPPER: TEST_PEPPER,
+  ARCA_MASTER_KEY: TEST_MASTER_KEY,
 });
 
 describe('arca-server', () => {

@@ -11,6 +11,7 @@ import {
   type ServerSecrets,
 } from '@arca/api-core';
 import { DbModule } from '@arca/api-db';
+import { AuditModule } from '@arca/api-audit';
 import { IdentityModule } from '@arca/api-identity';
 import { TenancyModule } from '@arca/api-tenancy';
 import { ModelsModule } from '@arca/api-models';
@@ -41,6 +42,7 @@ export class AppModule {
           statementTimeoutMs: opts.config.database.statementTimeoutMs,
         }),
         GraphQLModule.forRoot<ApolloDriverConfig>(graphqlOptions(opts.config, opts.logger)),
+        AuditModule,
         IdentityModule,
         TenancyModule,
         ModelsModule,

@@ -14,6 +14,7 @@ import { formatApiKey } from '@arca/contracts';
 import { createApp } from '../src/create-app.js';
 import { loadServerSecrets } from '../src/server-secrets.js';
 import {
+  TEST_MASTER_KEY,
   TEST_PEPPER,
   TestApp,
   errorCode,
@@ -76,6 +77,7 @@ async function buildApp(opts: { pepperHex?: string; env?: Record<string, string>
     DATABASE_URL: inject('databaseAdminUrl'),
     DATABASE_APP_URL: inject('databaseAppUrl'),
     ARCA_API_KEY_PEPPER: opts.pepperHex ?? TEST_PEPPER,
+    ARCA_MASTER_KEY: TEST_MASTER_KEY,
     ARCA_DATA_DIR: mkdtempSync(join(tmpdir(), 'arca-identity-test-')),
     LOG_LEVEL: 'silent',
     ...opts.env,

@@ -41,6 +41,13 @@ export const OPERATIONS = {
   modelGrants: { kind: 'query', access: Permission.ModelGrantsManage },
   grantModelAccess: { kind: 'mutation', access: Permission.ModelGrantsManage },
   revokeModelAccess: { kind: 'mutation', access: Permission.ModelGrantsManage },
+  // audit log
+  auditEvents: { kind: 'query', access: Permission.AuditRead },
+  latestCheckpoint: { kind: 'query', access: Permission.AuditRead },
+  auditCheckpoints: { kind: 'query', access: Permission.AuditRead },
+  inclusionProof: { kind: 'query', access: Permission.AuditRead },
+  consistencyProof: { kind: 'query', access: Permission.AuditRead },
+  auditAlerts: { kind: 'query', access: Permission.AuditRead },
 } as const satisfies Record<string, OperationAccess>;
 
 export type OperationName = keyof typeof OPERATIONS;

@@ -13,6 +13,7 @@ export const Permission = {
   ModelsUpdate: 'models:update',
   ModelsArchive: 'models:archive',
   ModelGrantsManage: 'models:grants',
+  AuditRead: 'audit:read',
 } as const;
 
 export type Permission = (typeof Permission)[keyof typeof Permission];
@@ -51,7 +52,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   approver: [...READ_TENANT, P.ModelsRead],
   consumer: [...READ_TENANT, P.ModelsRead],
   viewer: [...READ_TENANT, P.ModelsRead],
-  auditor: [...READ_TENANT, P.MembersRead, P.ModelsRead],
+  auditor: [...READ_TENANT, P.MembersRead, P.ModelsRead, P.AuditRead],
 };
 
 export function permissionsOf(role: Role): ReadonlySet<Permission> {

@@ -228,7 +228,7 @@ END
 $fn$;
 
 -- The sequencer: claims up to p_limit outbox rows (oldest first), appends them to their tenants' logs and returns
--- what it appended. One caller at a time (transaction-level advisory lock; others get no rows). Crash-safe: it all
+-- what it appended. One caller at a time (transaction-level advisory lock). Crash-safe: it all
 -- happens in the caller's transaction.
 CREATE FUNCTION arca_audit_sequence(p_limit INTEGER)
 RETURNS TABLE (tenant_id UUID, seq BIGINT, event_time TIMESTAMPTZ, action TEXT, outcome TEXT, actor_kind TEXT,
@@ -249,7 +249,7 @@ BEGIN
   IF p_limit IS NULL OR p_limit < 1 OR p_limit > 10000 THEN
     RAISE EXCEPTION 'p_limit must be between 1 and 10000' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT pg_try_advisory_xact_lock(72707370) THEN RETURN; END IF;
+  PERFORM pg_advisory_xact_lock(72707370); -- one sequencer at a time; a concurrent caller waits its turn
   FOR r IN
     WITH claimed AS (
       DELETE FROM audit_outbox o

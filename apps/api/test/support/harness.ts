@@ -7,7 +7,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger, loadConfig } from '@arca/api-core';
 import { TenantsService } from '@arca/api-tenancy';
 import { ALL_PERMISSIONS, ALL_ROLES, ROLE_PERMISSIONS, type Role } from '@arca/contracts';
+import { AuditSequencer } from '@arca/api-audit';
 import { createApp } from '../../src/create-app.js';
+import { loadServerSecrets } from '../../src/server-secrets.js';
 
 export interface GqlResponse<T = Record<string, unknown>> {
   status: number;
@@ -55,6 +57,8 @@ export class TestApp {
       DATABASE_URL: inject('databaseAdminUrl'),
       DATABASE_APP_URL: inject('databaseAppUrl'),
       ARCA_API_KEY_PEPPER: TEST_PEPPER,
+      ARCA_MASTER_KEY: TEST_MASTER_KEY,
+      ARCA_AUDIT_CHECKPOINT_INTERVAL_MS: '200',
       ARCA_DATA_DIR: mkdtempSync(join(tmpdir(), 'arca-test-data-')),
       LOG_LEVEL: 'silent',
       ...env,
@@ -62,7 +66,7 @@ export class TestApp {
     const logger = createLogger(config.logLevel);
     const app = await createApp({
       config,
-      secrets: { tokenPepper: config.apiKeyPepper ?? Buffer.from(TEST_PEPPER, 'hex') },
+      secrets: loadServerSecrets(config),
       logger,
       appUrl: inject('databaseAppUrl'),
     });
@@ -71,6 +75,11 @@ export class TestApp {
 
   async close(): Promise<void> {
     await this.app.close();
+  }
+
+  /** Sequences every queued audit event and signs checkpoints now (instead of waiting for the leader's loop). */
+  async flushAudit(): Promise<void> {
+    await this.app.get(AuditSequencer).flush();
   }
 
   async http(
@@ -198,6 +207,8 @@ export class TestApp {
 }
 
 export const TEST_PEPPER = 'a1'.repeat(32);
+/** Every test app shares one master key: whichever app leads the audit sequencer signs every tenant's log. */
+export const TEST_MASTER_KEY = 'b2'.repeat(32);
 export const ALL_SCOPES = [...ALL_PERMISSIONS];
 
 export function errorCode(res: GqlResponse): string | undefined {

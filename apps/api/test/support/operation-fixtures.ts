@@ -222,7 +222,19 @@ export const FIXTURES: Record<OperationName, OperationFixture> = {
       return { world: { restricted } };
     },
   },
+  // audit log (the world's tenant has events from its creation; flushing sequences and checkpoints them)
+  auditEvents: {},
+  latestCheckpoint: { prepare: flushAudit },
+  auditCheckpoints: {},
+  inclusionProof: { prepare: flushAudit, args: () => ({ seq: 0, treeSize: 1 }) },
+  consistencyProof: { prepare: flushAudit, args: () => ({ fromSize: 1, toSize: 1 }) },
+  auditAlerts: {},
 };
+
+async function flushAudit(c: FixtureContext): Promise<Prepared> {
+  await c.t.flushAudit();
+  return {};
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Documents and variables, derived from the schema.

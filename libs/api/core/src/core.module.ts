@@ -1,9 +1,9 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { ARCA_CONFIG, SERVER_SECRETS, type ArcaConfig, type ServerSecrets } from './config/index.js';
-import { AUTHZ_OBSERVER, LoggingAuthorizationObserver } from './auth/authorization-observer.js';
+import { LocalKeyProvider } from '@arca/crypto';
+import { ARCA_CONFIG, KEY_PROVIDER, SERVER_SECRETS, type ArcaConfig, type ServerSecrets } from './config/index.js';
 import { LOGGER, type Logger } from './logging/logger.js';
 
-/** Validated config, server secrets, the JSON logger and the authorization observer, for every module. */
+/** Validated config, server secrets, the master-key provider and the JSON logger, for every module. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -14,12 +14,9 @@ export class CoreModule {
         { provide: ARCA_CONFIG, useValue: config },
         { provide: SERVER_SECRETS, useValue: secrets },
         { provide: LOGGER, useValue: logger },
-        {
-          provide: AUTHZ_OBSERVER,
-          useValue: new LoggingAuthorizationObserver((entry, msg) => logger.warn(entry, msg)),
-        },
+        { provide: KEY_PROVIDER, useValue: new LocalKeyProvider(secrets.masterKey) },
       ],
-      exports: [ARCA_CONFIG, SERVER_SECRETS, LOGGER, AUTHZ_OBSERVER],
+      exports: [ARCA_CONFIG, SERVER_SECRETS, LOGGER, KEY_PROVIDER],
     };
   }
 }

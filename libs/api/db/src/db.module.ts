@@ -30,7 +30,7 @@ export class DbModule {
         },
         DbLifecycle,
       ],
-      exports: [Db],
+      exports: [Db, DB_OPTIONS],
     };
   }
 }

@@ -96,6 +96,11 @@ export class Db {
     return active.tx;
   }
 
+  /** Runs `fn` as if no transaction were open (records that must survive the caller's rollback). */
+  outsideTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.als.exit(fn);
+  }
+
   get inTransaction(): boolean {
     return this.als.getStore() !== undefined;
   }

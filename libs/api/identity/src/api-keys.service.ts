@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Limits, Permission, apiKeyDisplayPrefix, isPermission } from '@arca/contracts';
 import { Db, type ApiKeyModel } from '@arca/api-db';
 import { badInput, forbidden, notFound, type TenantContext } from '@arca/api-core';
+import { AuditLog } from '@arca/api-audit';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { TokenHasher, newApiKey } from './token-hasher.js';
 
@@ -18,6 +19,7 @@ export class ApiKeysService {
     @Inject(Db) private readonly db: Db,
     @Inject(ApiKeyRepository) private readonly keys: ApiKeyRepository,
     @Inject(TokenHasher) private readonly hasher: TokenHasher,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   /** Creates a key whose scopes are a subset of the creator's permissions. The secret is returned once. */
@@ -47,6 +49,11 @@ export class ApiKeysService {
         modelIds,
         expiresAt: new Date(Date.now() + days * 86_400_000),
       });
+      await this.audit.record(ctx, {
+        action: 'api_key.create',
+        resource: { type: 'api_key', id: apiKey.id, name: apiKey.name },
+        details: { scopes, modelIds, expiresAt: apiKey.expiresAt?.toISOString() ?? null },
+      });
       return { apiKey, secret };
     });
   }
@@ -69,7 +76,14 @@ export class ApiKeysService {
       if (key.createdById !== ctx.userId && !ctx.permissions.has(Permission.ApiKeysManage)) {
         throw forbidden(`missing permission ${Permission.ApiKeysManage}`);
       }
-      return key.revokedAt ? key : this.keys.revoke(ctx.tenantId, id);
+      if (key.revokedAt) return key;
+      const revoked = await this.keys.revoke(ctx.tenantId, id);
+      await this.audit.record(ctx, {
+        action: 'api_key.revoke',
+        resource: { type: 'api_key', id, name: key.name },
+        details: { createdBy: key.createdById },
+      });
+      return revoked;
     });
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Db, type ApiKeyModel, type TenantModel, type UserModel } from '@arca/api-db';
+import { AuditLog } from '@arca/api-audit';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { badInput, notFound, unauthenticated, type RequestInfo, type TenantContext } from '@arca/api-core';
 import type { Role } from '@arca/contracts';
@@ -28,6 +29,7 @@ export class AuthService {
     @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
     @Inject(SessionIssuer) private readonly issuer: SessionIssuer,
     @Inject(ApiKeyRepository) private readonly apiKeys: ApiKeyRepository,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   /**
@@ -50,6 +52,7 @@ export class AuthService {
       : await this.passwords.verifyUnknownUser(password);
     if (!user || !valid) {
       await this.throttle.recordFailure(subject);
+      if (user) this.auditFailedLogin(user.id, tenantSlug, request, 'wrong password');
       throw unauthenticated(INVALID_LOGIN);
     }
     const outcome = await this.db.scopedTransaction({ userId: user.id }, async () => {
@@ -67,6 +70,10 @@ export class AuthService {
       }
       await this.db.rescope({ tenantId: membership.tenantId });
       const session = await this.issuer.issue(membership.tenantId, user.id, request);
+      await this.audit.record(
+        { tenantId: membership.tenantId, kind: 'user', userId: user.id, sessionId: session.sessionId, request },
+        { action: 'auth.login', resource: { type: 'session', id: session.sessionId } },
+      );
       return { ...session, user, tenant: membership.tenant, role: membership.role };
     });
     if (!outcome) {
@@ -80,7 +87,29 @@ export class AuthService {
   async logout(ctx: TenantContext): Promise<void> {
     if (!ctx.sessionId) return;
     const sessionId = ctx.sessionId;
-    await this.db.tenantTransaction(ctx.tenantId, () => this.sessions.revoke(ctx.tenantId, sessionId));
+    await this.db.tenantTransaction(ctx.tenantId, async () => {
+      await this.sessions.revoke(ctx.tenantId, sessionId);
+      await this.audit.record(ctx, { action: 'auth.logout', resource: { type: 'session', id: sessionId } });
+    });
+  }
+
+  /**
+   * Records a failed login of a known account in each of its tenants (the one named by `tenantSlug` only, when
+   * given), in the background: the response must not take longer for existing accounts than for unknown ones.
+   */
+  private auditFailedLogin(userId: string, tenantSlug: string | undefined, request: RequestInfo, reason: string): void {
+    this.audit.inBackground(async () => {
+      const memberships = await this.db.outsideTransaction(() =>
+        this.db.scopedTransaction({ userId }, () => this.users.membershipsForAuth(userId)),
+      );
+      for (const m of memberships) {
+        if (tenantSlug && m.tenant.slug !== tenantSlug) continue;
+        await this.audit.recordDetached(
+          { tenantId: m.tenantId, kind: 'user', userId, request },
+          { action: 'auth.login', outcome: 'denied', reason },
+        );
+      }
+    });
   }
 
   /** Verifies the current password, stores the new hash and revokes every other session of the user. */
@@ -96,13 +125,19 @@ export class AuthService {
     );
     if (!user || !(await this.passwords.verify(user.passwordHash, currentPassword))) {
       await this.throttle.recordFailure(subject);
+      await this.audit.recordDetached(ctx, {
+        action: 'auth.password_change',
+        outcome: 'denied',
+        reason: 'current password is wrong',
+      });
       throw unauthenticated('current password is wrong');
     }
     const newHash = await this.passwords.hash(newPassword);
     const keep = ctx.sessionId ?? randomUUID();
-    await this.db.scopedTransaction({ userId: ctx.userId }, async () => {
+    await this.db.scopedTransaction({ userId: ctx.userId, tenantId: ctx.tenantId }, async () => {
       await this.users.updatePasswordHashForAuth(ctx.userId, newHash, new Date());
       await this.sessions.revokeOthersForAuth(ctx.userId, keep);
+      await this.audit.record(ctx, { action: 'auth.password_change', details: { otherSessionsRevoked: true } });
     });
     await this.throttle.recordSuccess(subject);
   }

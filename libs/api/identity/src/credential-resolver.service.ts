@@ -8,6 +8,7 @@ import {
   type RequestInfo,
   type TenantContext,
 } from '@arca/api-core';
+import { AuditLog } from '@arca/api-audit';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { SessionRepository } from './session.repository.js';
 import { SESSION_TOKEN_PREFIX, TokenHasher, isOpaqueToken } from './token-hasher.js';
@@ -20,6 +21,7 @@ export class IdentityCredentialResolver implements CredentialResolver {
     @Inject(SessionRepository) private readonly sessions: SessionRepository,
     @Inject(TokenHasher) private readonly hasher: TokenHasher,
     @Inject(ARCA_CONFIG) private readonly config: ArcaConfig,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   resolveBearer(token: string, request: RequestInfo): Promise<TenantContext> {
@@ -51,8 +53,15 @@ export class IdentityCredentialResolver implements CredentialResolver {
     }
     const k = await this.apiKeys.resolve(this.hasher.hash(key));
     if (!k) throw unauthenticated('invalid API key');
-    if (k.revokedAt) throw unauthenticated('API key revoked');
-    if (k.expiresAt && k.expiresAt.getTime() <= Date.now()) throw unauthenticated('API key expired');
+    const refused = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt.getTime() <= Date.now() ? 'expired' : null;
+    if (refused) {
+      // Someone holds a dead key: worth a record in the key's tenant log.
+      await this.audit.recordDetached(
+        { tenantId: k.tenantId, kind: 'user', userId: k.userId, apiKeyId: k.apiKeyId, request },
+        { action: `api_key.use_${refused}`, outcome: 'denied', resource: { type: 'api_key', id: k.apiKeyId } },
+      );
+      throw unauthenticated(`API key ${refused}`);
+    }
     if (!k.role || !(ALL_ROLES as readonly string[]).includes(k.role)) {
       throw unauthenticated("the API key's creator is no longer a member of this tenant");
     }

@@ -14,6 +14,7 @@ import {
   type TenantContext,
 } from '@arca/api-core';
 import { modelPermissions, modelVisibilityFilter } from '@arca/api-access';
+import { AuditLog } from '@arca/api-audit';
 import { ModelsRepository, type ModelRow, type ModelSearch } from './models.repository.js';
 
 export interface ModelListArgs extends Partial<ModelSearch> {
@@ -33,6 +34,7 @@ export class ModelsService {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(ModelsRepository) private readonly models: ModelsRepository,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   /** A model the principal can see, or NOT_FOUND (never FORBIDDEN: no existence oracle). */
@@ -67,8 +69,8 @@ export class ModelsService {
   ): Promise<ModelModel> {
     const visibility = input.visibility ?? 'internal';
     return this.unique(input.name, () =>
-      this.db.tenantTransaction(ctx.tenantId, () =>
-        this.models.create(ctx.tenantId, {
+      this.db.tenantTransaction(ctx.tenantId, async () => {
+        const model = await this.models.create(ctx.tenantId, {
           name: input.name,
           description: input.description ?? '',
           tags: normalizeTags(input.tags ?? []),
@@ -79,8 +81,14 @@ export class ModelsService {
             visibility === 'restricted' && !ctx.permissions.has(Permission.ModelGrantsManage)
               ? ctx.role
               : null,
-        }),
-      ),
+        });
+        await this.audit.record(ctx, {
+          action: 'model.create',
+          resource: { type: 'model', id: model.id, name: model.name },
+          details: { visibility },
+        });
+        return model;
+      }),
     );
   }
 
@@ -94,10 +102,16 @@ export class ModelsService {
           throw forbidden(`changing visibility needs ${Permission.ModelGrantsManage}`);
         }
         if (model.archivedAt) throw failedPrecondition('the model is archived; restore it first');
-        return this.models.update(ctx.tenantId, id, {
+        const updated = await this.models.update(ctx.tenantId, id, {
           ...patch,
           tags: patch.tags ? normalizeTags(patch.tags) : undefined,
         });
+        await this.audit.record(ctx, {
+          action: 'model.update',
+          resource: { type: 'model', id, name: updated.name },
+          details: { fields: Object.keys(patch).filter((k) => patch[k as keyof ModelPatch] !== undefined).sort() },
+        });
+        return updated;
       }),
     );
   }
@@ -106,7 +120,12 @@ export class ModelsService {
     return this.db.tenantTransaction(ctx.tenantId, async () => {
       const model = await this.require(ctx, id, Permission.ModelsArchive);
       if (Boolean(model.archivedAt) === archived) return model;
-      return this.models.update(ctx.tenantId, id, { archivedAt: archived ? new Date() : null });
+      const updated = await this.models.update(ctx.tenantId, id, { archivedAt: archived ? new Date() : null });
+      await this.audit.record(ctx, {
+        action: archived ? 'model.archive' : 'model.restore',
+        resource: { type: 'model', id, name: model.name },
+      });
+      return updated;
     });
   }
 

@@ -22,6 +22,7 @@ import {
   newOpaqueToken,
   type IssuedSession,
 } from '@arca/api-identity';
+import { AuditLog } from '@arca/api-audit';
 import { InvitationRepository } from './invitation.repository.js';
 import { MembershipRepository } from './membership.repository.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -46,6 +47,7 @@ export class InvitationsService {
     @Inject(TokenHasher) private readonly tokens: TokenHasher,
     @Inject(SessionIssuer) private readonly sessions: SessionIssuer,
     @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   list(ctx: TenantContext): Promise<InvitationModel[]> {
@@ -73,6 +75,12 @@ export class InvitationsService {
         invitedById: ctx.userId,
         expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
       });
+      await this.audit.record(ctx, {
+        action: 'member.invite',
+        resource: { type: 'invitation', id: invitation.id },
+        details: { role, expiresAt: invitation.expiresAt.toISOString() },
+        pii: { email },
+      });
       return { invitation, token };
     });
   }
@@ -82,7 +90,10 @@ export class InvitationsService {
       const inv = await this.invitations.find(ctx.tenantId, id);
       if (!inv) throw notFound('invitation');
       if (inv.acceptedAt) throw conflict('the invitation was already accepted');
-      return inv.revokedAt ? inv : this.invitations.revoke(ctx.tenantId, id);
+      if (inv.revokedAt) return inv;
+      const revoked = await this.invitations.revoke(ctx.tenantId, id);
+      await this.audit.record(ctx, { action: 'member.invite_revoke', resource: { type: 'invitation', id } });
+      return revoked;
     });
   }
 
@@ -112,6 +123,10 @@ export class InvitationsService {
     );
     if (existing && !(await this.passwords.verify(existing.passwordHash, password))) {
       await this.throttle.recordFailure(subject);
+      await this.audit.recordDetached(
+        { tenantId: invitation.tenantId, kind: 'user', userId: existing.id, request },
+        { action: 'member.join', outcome: 'denied', resource: { type: 'invitation', id: invitation.id }, reason: 'wrong password' },
+      );
       throw unauthenticated('this email already has an account; enter its password to accept');
     }
     const newHash = existing ? null : await this.passwords.hash((assertPasswordPolicy(password), password));
@@ -134,6 +149,14 @@ export class InvitationsService {
       const tenant = await this.tenants.get(tenantId);
       if (!tenant) throw notFound('tenant');
       const session = await this.sessions.issue(tenantId, userId, request);
+      await this.audit.record(
+        { tenantId, kind: 'user', userId, sessionId: session.sessionId, request },
+        {
+          action: 'member.join',
+          resource: { type: 'invitation', id: invitation.id },
+          details: { role: invitation.role, invitedBy: invitation.invitedById, newAccount: !existing },
+        },
+      );
       const role = invitation.role;
       return { ...session, user, tenant, role };
     });

@@ -11,6 +11,7 @@ import {
   slicePage,
   type TenantContext,
 } from '@arca/api-core';
+import { AuditLog } from '@arca/api-audit';
 import { MembershipRepository, type MemberRow } from './membership.repository.js';
 
 export interface MemberPage {
@@ -23,6 +24,7 @@ export class MembersService {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(MembershipRepository) private readonly members: MembershipRepository,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   async list(ctx: TenantContext, first?: number | null, after?: string | null): Promise<MemberPage> {
@@ -55,7 +57,13 @@ export class MembersService {
         throw failedPrecondition('the last owner cannot be demoted; make someone else an owner first');
       }
       if (target.role === role) return target;
-      return this.members.updateRole(ctx.tenantId, userId, role);
+      const updated = await this.members.updateRole(ctx.tenantId, userId, role);
+      await this.audit.record(ctx, {
+        action: 'member.role_change',
+        resource: { type: 'member', id: userId },
+        details: { from: target.role, to: role },
+      });
+      return updated;
     });
   }
 
@@ -71,6 +79,7 @@ export class MembersService {
         throw failedPrecondition('the last owner cannot be removed; make someone else an owner first');
       }
       await this.members.remove(ctx.tenantId, userId);
+      await this.audit.record(ctx, { action: 'member.remove', resource: { type: 'member', id: userId }, details: { role: target.role } });
     });
   }
 }

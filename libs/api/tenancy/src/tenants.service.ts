@@ -6,6 +6,7 @@ import { ALL_PERMISSIONS, Limits, permissionsOf } from '@arca/contracts';
 import { Db, isUniqueViolation, type TenantModel } from '@arca/api-db';
 import { badInput, conflict, notFound, type TenantContext } from '@arca/api-core';
 import { ApiKeysService, PasswordHasher, UserRepository } from '@arca/api-identity';
+import { AuditLog } from '@arca/api-audit';
 import { MembershipRepository } from './membership.repository.js';
 import { TenantRepository } from './tenant.repository.js';
 
@@ -34,6 +35,7 @@ export class TenantsService {
     @Inject(UserRepository) private readonly users: UserRepository,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
     @Inject(ApiKeysService) private readonly apiKeys: ApiKeysService,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   async get(ctx: TenantContext): Promise<TenantModel> {
@@ -43,7 +45,11 @@ export class TenantsService {
   }
 
   async rename(ctx: TenantContext, name: string): Promise<TenantModel> {
-    return this.db.tenantTransaction(ctx.tenantId, () => this.tenants.rename(ctx.tenantId, name));
+    return this.db.tenantTransaction(ctx.tenantId, async () => {
+      const tenant = await this.tenants.rename(ctx.tenantId, name);
+      await this.audit.record(ctx, { action: 'tenant.update', resource: { type: 'tenant', id: ctx.tenantId }, details: { name } });
+      return tenant;
+    });
   }
 
   /** Server-admin path (arca-server create-tenant, demo tenant): tenant + owner + owner API key, atomically. */
@@ -73,6 +79,17 @@ export class TenantsService {
           });
         }
         await this.members.create(tenantId, userId, 'owner');
+        const system = { tenantId, kind: 'system' as const };
+        await this.audit.record(system, {
+          action: 'tenant.create',
+          resource: { type: 'tenant', id: tenantId, name: tenant.slug },
+        });
+        await this.audit.record(system, {
+          action: 'member.add',
+          resource: { type: 'member', id: userId },
+          details: { role: 'owner', newAccount: !existing },
+          pii: { email },
+        });
         const ownerCtx: TenantContext = {
           tenantId,
           tenantSlug: tenant.slug,

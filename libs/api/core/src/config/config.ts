@@ -7,6 +7,8 @@ export interface ArcaConfig {
   database: { url?: string; appUrl?: string; poolMax: number; statementTimeoutMs: number };
   dataDir: string;
   apiKeyPepper?: Buffer;
+  masterKey?: Buffer;
+  audit: { checkpointIntervalMs: number; sequencer: boolean };
   session: { idleSeconds: number; absoluteSeconds: number };
   graphql: { introspection: boolean };
   demoTenant: boolean;
@@ -31,6 +33,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArcaConfig {
       'ARCA_API_KEY_PEPPER is required when NODE_ENV=production (shared by every replica)',
     );
   }
+  if (production && !e.ARCA_MASTER_KEY) {
+    throw new ConfigError('ARCA_MASTER_KEY is required when NODE_ENV=production (shared by every replica)');
+  }
   return {
     mode: e.NODE_ENV,
     http: {
@@ -50,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArcaConfig {
     },
     dataDir: resolve(e.ARCA_DATA_DIR),
     apiKeyPepper: e.ARCA_API_KEY_PEPPER ? Buffer.from(e.ARCA_API_KEY_PEPPER, 'hex') : undefined,
+    masterKey: e.ARCA_MASTER_KEY ? Buffer.from(e.ARCA_MASTER_KEY, 'hex') : undefined,
+    audit: { checkpointIntervalMs: e.ARCA_AUDIT_CHECKPOINT_INTERVAL_MS, sequencer: e.ARCA_AUDIT_SEQUENCER },
     session: {
       idleSeconds: e.ARCA_SESSION_IDLE_MINUTES * 60,
       absoluteSeconds: e.ARCA_SESSION_ABSOLUTE_HOURS * 3600,

@@ -14,6 +14,9 @@ export const envSchema = z.object({
   DATABASE_APP_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   ARCA_DATA_DIR: z.string().min(1).default('./.arca'),
   ARCA_API_KEY_PEPPER: hexKey.optional(),
+  ARCA_MASTER_KEY: hexKey.optional(),
+  ARCA_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  ARCA_AUDIT_SEQUENCER: bool.default(true),
   ARCA_PUBLIC_HOST: z.string().min(1).optional(),
   ARCA_CONSOLE_ORIGINS: z.string().default(''),
   ARCA_SESSION_IDLE_MINUTES: z.coerce
