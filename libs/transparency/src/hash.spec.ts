@@ -1,5 +1,5 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bytesToHex, hexToBytes, utf8Encode } from './bytes.js';
 import { EMPTY_ROOT, leafHash, nodeHash, sha256, sha256Backend } from './hash.js';
 import { HASHER, LEAF_HASHES_HEX, LEAF_INPUTS_HEX } from './testing/vectors.js';
@@ -71,5 +71,25 @@ describe('RFC 6962 hasher (§2.1)', () => {
     const copy = EMPTY_ROOT.slice();
     copy[0] = 0;
     expect(hex(EMPTY_ROOT)).toBe(HASHER.emptyRoot);
+  });
+});
+
+describe('browser fallback', () => {
+  it('uses @noble/hashes when node:crypto cannot be reached, with the same results', async () => {
+    const proc = process as { getBuiltinModule?: unknown };
+    const original = proc.getBuiltinModule;
+    proc.getBuiltinModule = undefined;
+    vi.resetModules();
+    try {
+      const fallback = await import('./hash.js');
+      expect(fallback.sha256Backend).toBe('noble');
+      expect(hex(fallback.EMPTY_ROOT)).toBe(HASHER.emptyRoot);
+      expect(hex(fallback.leafHash(utf8Encode('L123456')))).toBe(HASHER.leafL123456);
+      const [l, r] = [hexToBytes(LEAF_HASHES_HEX[0]!), hexToBytes(LEAF_HASHES_HEX[1]!)];
+      expect(hex(fallback.nodeHash(l, r))).toBe(hex(nodeHash(l, r)));
+    } finally {
+      proc.getBuiltinModule = original;
+      vi.resetModules();
+    }
   });
 });
