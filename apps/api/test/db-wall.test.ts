@@ -22,6 +22,16 @@ const MIGRATION_FILE = join(
 /** Global tables the app role may read without any tenant setting (documented: keyed hashes only). */
 const GLOBAL_TABLES = new Set(['auth_throttle']);
 
+/**
+ * Tenant tables that hold rows only briefly: the audit outbox, which the sequencer (running in every test app that
+ * shares this database) drains within milliseconds, and which the app role may only INSERT into. It passes the
+ * catalog gate like every tenant table and has its own test below; the seeded-row matrices skip it.
+ */
+const TRANSIENT_TABLES = new Set(['audit_outbox']);
+
+/** The SECURITY DEFINER functions the audit log needs (migration *_audit_log); any other one fails the gate. */
+const AUDIT_DEFINERS = ['arca_audit_pending_checkpoints', 'arca_audit_sequence', 'arca_audit_store_checkpoint'];
+
 /** §3.4 catalog gate, verbatim: every public table with tenant_id must have RLS enabled, forced and a policy. */
 const CATALOG_GATE = `
   SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -144,8 +154,57 @@ async function seedTenant(c: pg.Client): Promise<SeededTenant> {
     `INSERT INTO model_grants (tenant_id, model_id, user_id, role, created_by) VALUES ($1, $2, $3, 'viewer', $4)`,
     [t.id, t.modelId, t.memberId, t.ownerId],
   );
+  await seedAuditLog(c, t);
   await c.query('COMMIT');
   return t;
+}
+
+/** One row in each audit table of the tenant (as the superuser: the app role only appends through the outbox). */
+async function seedAuditLog(c: pg.Client, t: SeededTenant): Promise<void> {
+  const hash = (): Buffer => randomBytes(32);
+  const eventId = randomUUID();
+  const entry = Buffer.from(
+    JSON.stringify({
+      action: 'wall.seed',
+      actor: { kind: 'system' },
+      id: eventId,
+      outcome: 'success',
+      tenant: t.id,
+      time: '2026-11-27T00:00:00.000Z',
+      v: 1,
+    }),
+  );
+  const leaf = hash();
+  await c.query(
+    `INSERT INTO audit_entries (tenant_id, seq, event_id, entry, leaf_hash, sequenced_at, event_time, action,
+                                outcome, actor_kind)
+     VALUES ($1, 0, $2, $3, $4, now(), now(), 'wall.seed', 'success', 'system')`,
+    [t.id, eventId, entry, leaf],
+  );
+  await c.query(`INSERT INTO audit_nodes (tenant_id, level, idx, hash) VALUES ($1, 8, 0, $2)`, [t.id, hash()]);
+  await c.query(
+    `INSERT INTO audit_heads (tenant_id, size, frontier, root, checkpoint_size) VALUES ($1, 1, ARRAY[$2::bytea], $2, 1)`,
+    [t.id, leaf],
+  );
+  await c.query(`INSERT INTO audit_checkpoints (tenant_id, size, root, note) VALUES ($1, 1, $2, 'seed')`, [
+    t.id,
+    leaf,
+  ]);
+  await c.query(
+    `INSERT INTO audit_log_keys (tenant_id, origin, public_key, sealed_private_key) VALUES ($1, 'wall', $2, $3)`,
+    [t.id, hash(), hash()],
+  );
+  await c.query(`INSERT INTO audit_pii (event_id, tenant_id, salt, data) VALUES ($1, $2, $3, $4)`, [
+    eventId,
+    t.id,
+    hash(),
+    Buffer.from('{}'),
+  ]);
+  await c.query(
+    `INSERT INTO audit_alerts (tenant_id, rule, subject, window_start, event_count, first_seq, last_seq)
+     VALUES ($1, 'wall_seed', 'seed', now(), 1, 0, 0)`,
+    [t.id],
+  );
 }
 
 async function privilege(table: string, verb: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE'): Promise<boolean> {
@@ -161,7 +220,9 @@ beforeAll(async () => {
   await admin.connect();
   A = await seedTenant(admin);
   B = await seedTenant(admin);
-  tenantTables = (await admin.query<{ name: string }>(TENANT_TABLES_SQL)).rows.map((r) => r.name);
+  tenantTables = (await admin.query<{ name: string }>(TENANT_TABLES_SQL)).rows
+    .map((r) => r.name)
+    .filter((t) => !TRANSIENT_TABLES.has(t));
 });
 
 afterAll(async () => {
@@ -223,7 +284,7 @@ describe('catalog gate (§3.4.1)', () => {
     expect(rowCount).toBe(0);
   });
 
-  it('has no view that would run as its owner (security_invoker) and no SECURITY DEFINER function', async () => {
+  it('has no view that would run as its owner (security_invoker) and no SECURITY DEFINER function but the audit sequencer’s', async () => {
     const views = await admin.query<{ relname: string }>(
       `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm')
@@ -232,9 +293,17 @@ describe('catalog gate (§3.4.1)', () => {
     expect(views.rows).toEqual([]);
     const definers = await admin.query<{ proname: string }>(
       `SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = 'public' AND p.prosecdef`,
+        WHERE n.nspname = 'public' AND p.prosecdef ORDER BY 1`,
     );
-    expect(definers.rows).toEqual([]);
+    // Each of these pins its search_path and is EXECUTE-able by arca_app only (checked below).
+    expect(definers.rows.map((r) => r.proname)).toEqual(AUDIT_DEFINERS);
+    const loose = await admin.query<{ proname: string }>(
+      `SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.prosecdef
+          AND (NOT coalesce(p.proconfig::text[] @> ARRAY['search_path=public, pg_temp'], false)
+               OR has_function_privilege('public', p.oid, 'EXECUTE'))`,
+    );
+    expect(loose.rows).toEqual([]);
   });
 });
 
@@ -365,6 +434,36 @@ describe('fail-closed reads (§3.4.2)', () => {
       await setTenant(c, A.id);
       await c.query('ROLLBACK');
       await check('after a rolled-back tenant transaction');
+    });
+  });
+});
+
+describe('audit outbox (a transient tenant table)', () => {
+  it('the app role appends only its own tenant’s well-formed events and can neither read, change nor empty the outbox', async () => {
+    const event = (tenant: string) => {
+      const id = randomUUID();
+      const body = { action: 'wall.outbox', actor: { kind: 'system' }, id, outcome: 'success', tenant, time: '2026-11-27T00:00:00.000Z', v: 1 };
+      return [tenant, id, Buffer.from(JSON.stringify(body))] as const;
+    };
+    const insert = 'INSERT INTO audit_outbox (tenant_id, event_id, entry) VALUES ($1, $2, $3)';
+    await withApp(async (c) => {
+      await c.query('BEGIN');
+      await setTenant(c, A.id);
+      expect(await attempt(c, insert, [...event(A.id)])).toEqual({ code: null, rowCount: 1 });
+      expect((await attempt(c, insert, [...event(B.id)])).code).toBe('42501');
+      await c.query('ROLLBACK');
+      await c.query('BEGIN');
+      await setTenant(c, A.id);
+      // The entry must be the event it claims to be: tenant and id inside the bytes match the columns.
+      const [, id, bytes] = event(B.id);
+      expect((await attempt(c, insert, [A.id, id, bytes])).code).toBe('23514');
+      await c.query('ROLLBACK');
+      for (const sql of ['SELECT count(*) FROM audit_outbox', 'UPDATE audit_outbox SET entry = entry', 'DELETE FROM audit_outbox', 'TRUNCATE audit_outbox']) {
+        await c.query('BEGIN');
+        await setTenant(c, A.id);
+        expect((await attempt(c, sql)).code, sql).toBe('42501');
+        await c.query('ROLLBACK');
+      }
     });
   });
 });

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { createRequire } from 'node:module';
 import type { GraphQLInputType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Limits, OPERATIONS, type OperationName } from '@arca/contracts';
+import { ALL_PERMISSIONS, Limits, OPERATIONS, type OperationName } from '@arca/contracts';
 import { TestApp, type TestTenant } from './support/harness.js';
 import {
   buildWorld,
@@ -172,7 +172,7 @@ const RULE_CASES: Case[] = [
     op: 'createApiKey',
     name: 'too many scopes',
     path: ['input', 'scopes'],
-    value: many(12, () => 'tenant:read'),
+    value: many(ALL_PERMISSIONS.length + 1, () => 'tenant:read'),
   },
   { op: 'createApiKey', name: 'a malformed model id', path: ['input', 'modelIds'], value: ['nope'] },
   {

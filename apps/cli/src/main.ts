@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { readCliEnv, processEnv } from './config/env.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerModelCommands } from './commands/models.js';
 import type { CommandContext } from './context.js';
@@ -27,6 +28,7 @@ function buildProgram(ctx: CommandContext): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   registerAuthCommands(program, ctx);
   registerModelCommands(program, ctx);
+  registerAuditCommands(program, ctx);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { ChangePasswordDocument, LoginDocument, LogoutDocument, MeDocument } from './documents.js';
 import { ApiKeysApi } from './resources/api-keys.js';
+import { AuditApi } from './resources/audit.js';
 import { GrantsApi } from './resources/grants.js';
 import { ModelsApi } from './resources/models.js';
 import { InvitationsApi, MembersApi, TenantApi } from './resources/tenancy.js';
@@ -28,6 +29,7 @@ export class ArcaClient {
   readonly invitations: InvitationsApi;
   readonly tenant: TenantApi;
   readonly grants: GrantsApi;
+  readonly audit: AuditApi;
   private readonly transport: Transport;
 
   /** Throws ArcaError BAD_USER_INPUT for an invalid URL, INSECURE_TRANSPORT for a token over plain http. */
@@ -39,6 +41,7 @@ export class ArcaClient {
     this.invitations = new InvitationsApi(this.transport);
     this.tenant = new TenantApi(this.transport);
     this.grants = new GrantsApi(this.transport);
+    this.audit = new AuditApi(this.transport);
   }
 
   /** The normalised server URL, without a trailing slash. */

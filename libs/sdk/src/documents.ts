@@ -30,6 +30,15 @@ const GRANT = fragment(
   'fragment ModelGrantFields on ModelGrant { modelId user { ...UserFields } role createdAt }',
   USER,
 );
+const AUDIT_EVENT = fragment(
+  'fragment AuditEventFields on AuditEvent { seq eventId time sequencedAt action outcome actorKind actorId apiKeyId resourceType resourceId ip entry leafHash }',
+);
+const AUDIT_CHECKPOINT = fragment(
+  'fragment AuditCheckpointFields on AuditCheckpoint { origin size rootHash note verifierKey signedAt }',
+);
+const AUDIT_ALERT = fragment(
+  'fragment AuditAlertFields on AuditAlert { id rule subject windowStart eventCount firstSeq lastSeq details createdAt }',
+);
 const LOGIN_RESULT = fragment(
   'fragment LoginResultFields on LoginResult { token expiresAt me { ...MeFields } }',
   ME,
@@ -140,6 +149,30 @@ export const RevokeModelAccessDocument = document(
   'mutation RevokeModelAccess($modelId: ID!, $userId: ID!) { revokeModelAccess(modelId: $modelId, userId: $userId) }',
 );
 
+// audit log
+export const AuditEventsDocument = document(
+  'query AuditEvents($filter: AuditEventFilter, $first: Int, $after: String, $newestFirst: Boolean) { auditEvents(filter: $filter, first: $first, after: $after, newestFirst: $newestFirst) { edges { cursor node { ...AuditEventFields } } pageInfo { hasNextPage endCursor } } }',
+  AUDIT_EVENT,
+);
+export const LatestCheckpointDocument = document(
+  'query LatestCheckpoint { latestCheckpoint { ...AuditCheckpointFields } }',
+  AUDIT_CHECKPOINT,
+);
+export const AuditCheckpointsDocument = document(
+  'query AuditCheckpoints($afterSize: Float, $first: Int) { auditCheckpoints(afterSize: $afterSize, first: $first) { ...AuditCheckpointFields } }',
+  AUDIT_CHECKPOINT,
+);
+export const InclusionProofDocument = document(
+  'query InclusionProof($seq: Float!, $treeSize: Float!) { inclusionProof(seq: $seq, treeSize: $treeSize) { leafIndex treeSize leafHash rootHash proof } }',
+);
+export const ConsistencyProofDocument = document(
+  'query ConsistencyProof($fromSize: Float!, $toSize: Float!) { consistencyProof(fromSize: $fromSize, toSize: $toSize) { size1 size2 root1 root2 proof } }',
+);
+export const AuditAlertsDocument = document(
+  'query AuditAlerts($first: Int, $after: String) { auditAlerts(first: $first, after: $after) { edges { cursor node { ...AuditAlertFields } } pageInfo { hasNextPage endCursor } } }',
+  AUDIT_ALERT,
+);
+
 /** All documents, keyed by the root field each one selects (the same keys as OPERATIONS in @arca/contracts). */
 export const DOCUMENTS = {
   me: MeDocument,
@@ -167,6 +200,12 @@ export const DOCUMENTS = {
   modelGrants: ModelGrantsDocument,
   grantModelAccess: GrantModelAccessDocument,
   revokeModelAccess: RevokeModelAccessDocument,
+  auditEvents: AuditEventsDocument,
+  latestCheckpoint: LatestCheckpointDocument,
+  auditCheckpoints: AuditCheckpointsDocument,
+  inclusionProof: InclusionProofDocument,
+  consistencyProof: ConsistencyProofDocument,
+  auditAlerts: AuditAlertsDocument,
 } as const satisfies Record<string, string>;
 
 export type DocumentName = keyof typeof DOCUMENTS;

@@ -16,3 +16,4 @@ export { ModelsApi, type GetByNameOptions } from './resources/models.js';
 export { ApiKeysApi } from './resources/api-keys.js';
 export { GrantsApi } from './resources/grants.js';
 export { InvitationsApi, MembersApi, TenantApi } from './resources/tenancy.js';
+export { AuditApi } from './resources/audit.js';

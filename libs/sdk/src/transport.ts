@@ -76,6 +76,53 @@ export class Transport {
     return status;
   }
 
+  /**
+   * Authenticated GET of a JSON Lines stream (`path` may carry a query string): yields each line parsed. Errors
+   * before the body starts map like GraphQL ones; the timeout covers the wait for the response headers only.
+   */
+  async *getLines(path: string): AsyncGenerator<unknown> {
+    this.assertSecure();
+    const url = new URL(path, this.baseUrl);
+    const headers: Record<string, string> = { accept: 'application/x-ndjson', 'user-agent': this.userAgent };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), this.timeoutMs);
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, { method: 'GET', headers, redirect: 'manual', signal: controller.signal });
+    } catch (error) {
+      throw this.networkError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+    const requestId = res.headers.get('x-request-id') ?? undefined;
+    if (res.status < 200 || res.status >= 300 || !res.body) {
+      const text = await res.text().catch(() => '');
+      let body: { error?: { code?: unknown; message?: unknown } } | undefined;
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        body = undefined;
+      }
+      const message = typeof body?.error?.message === 'string' ? body.error.message : `HTTP ${res.status}`;
+      const code = body?.error?.code !== undefined ? toErrorCode(body.error.code) : (STATUS_CODES[res.status] ?? 'HTTP_ERROR');
+      throw new ArcaError(code, this.redact(message), { httpStatus: res.status, requestId });
+    }
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let buffered = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.trim()) yield JSON.parse(line) as unknown;
+      }
+    }
+    buffered += decoder.decode();
+    if (buffered.trim()) yield JSON.parse(buffered) as unknown;
+  }
+
   private assertSecure(): void {
     if (!this.allowInsecure && isInsecure(this.baseUrl)) throw insecureTransportError(this.baseUrl);
   }

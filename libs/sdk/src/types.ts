@@ -170,3 +170,79 @@ export interface ListModelsOptions extends PageOptions {
   tags?: readonly string[];
   includeArchived?: boolean;
 }
+
+// audit log
+export type AuditOutcome = 'success' | 'denied' | 'error';
+export interface AuditEvent {
+  seq: number;
+  eventId: string;
+  time: DateTime;
+  sequencedAt: DateTime;
+  action: string;
+  outcome: AuditOutcome;
+  actorKind: 'user' | 'system' | 'anonymous';
+  actorId: string | null;
+  apiKeyId: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  ip: string | null;
+  /** The canonical JSON whose UTF-8 bytes are the Merkle leaf. */
+  entry: string;
+  leafHash: string;
+}
+export interface AuditEventFilter {
+  actorId?: string;
+  apiKeyId?: string;
+  /** Exact action, or a prefix ending in a dot (`model.`). */
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  outcome?: 'SUCCESS' | 'DENIED' | 'ERROR';
+  from?: DateTime;
+  to?: DateTime;
+}
+export interface ListAuditEventsOptions extends PageOptions {
+  filter?: AuditEventFilter;
+  /** Default true. */
+  newestFirst?: boolean;
+}
+export interface AuditCheckpoint {
+  origin: string;
+  size: number;
+  rootHash: string;
+  /** C2SP signed note. */
+  note: string;
+  /** C2SP verifier key of the tenant log. */
+  verifierKey: string;
+  signedAt: DateTime;
+}
+export interface InclusionProof {
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  rootHash: string;
+  proof: string[];
+}
+export interface ConsistencyProof {
+  size1: number;
+  size2: number;
+  root1: string;
+  root2: string;
+  proof: string[];
+}
+export interface AuditAlert {
+  id: string;
+  rule: string;
+  subject: string;
+  windowStart: DateTime;
+  eventCount: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** JSON object. */
+  details: string;
+  createdAt: DateTime;
+}
+/** Lines of `GET /v1/audit/export`. */
+export type AuditExportLine =
+  | { type: 'checkpoint'; size: number; origin?: string; rootHash?: string; note?: string; verifierKey?: string }
+  | { type: 'entry'; seq: number; entry: string; leafHash: string; proof?: string[] };
