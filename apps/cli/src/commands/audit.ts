@@ -64,27 +64,25 @@ async function readStdin(io: CliIo): Promise<Uint8Array> {
 const READ_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
   EACCES: 'permission denied',
-  EISDIR: 'is a directory',
 };
 
-async function readProofFile(io: CliIo, file: string): Promise<string> {
-  let bytes: Uint8Array;
-  if (file === '-') {
-    bytes = await readStdin(io);
-  } else {
-    try {
-      const info = await stat(file);
-      if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      if (info.size > MAX_PROOF_FILE_BYTES) {
-        throw malformed(`${file} is too large for a proof file (1 MiB max)`);
-      }
-      bytes = await readFile(file);
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      throw new CliError('USAGE', `cannot read ${file}: ${READ_ERRORS[code] ?? (error as Error).message}`);
+async function readFileBytes(file: string): Promise<Uint8Array> {
+  const unreadable = (reason: string): CliError => new CliError('USAGE', `cannot read ${file}: ${reason}`);
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw unreadable('is a directory');
+    if (info.size > MAX_PROOF_FILE_BYTES) {
+      throw malformed(`${file} is too large for a proof file (1 MiB max)`);
     }
+    return await readFile(file);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw unreadable(READ_ERRORS[(error as NodeJS.ErrnoException).code ?? ''] ?? (error as Error).message);
   }
+}
+
+async function readProofText(io: CliIo, file: string): Promise<string> {
+  const bytes = file === '-' ? await readStdin(io) : await readFileBytes(file);
   try {
     return utf8Decode(bytes);
   } catch {
@@ -173,7 +171,7 @@ function checkProof(p: ProofFile): string | null {
 
 async function verifyProof(ctx: CommandContext, file: string, options: { json?: boolean }): Promise<void> {
   const out = ctx.output(options);
-  const proof = parseProofFile(await readProofFile(ctx.io, file));
+  const proof = parseProofFile(await readProofText(ctx.io, file));
   const reason = checkProof(proof);
   if (reason === null) {
     out.result({ valid: true }, () => 'valid');
