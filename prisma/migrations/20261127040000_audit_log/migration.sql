@@ -180,16 +180,13 @@ DO $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['audit_entries', 'audit_nodes', 'audit_checkpoints', 'audit_log_keys'] LOOP
-    EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH ROW EXECUTE FUNCTION arca_audit_forbid()',
+    -- Statement-level, so even a statement that matches no row is refused.
+    EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE OR TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION arca_audit_forbid()',
                    t || '_append_only', t);
-    EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION arca_audit_forbid()',
-                   t || '_no_truncate', t);
   END LOOP;
 END $$;
 -- The outbox only loses rows to the sequencer; nothing rewrites it.
-CREATE TRIGGER audit_outbox_no_update BEFORE UPDATE ON "audit_outbox"
-  FOR EACH ROW EXECUTE FUNCTION arca_audit_forbid();
-CREATE TRIGGER audit_outbox_no_truncate BEFORE TRUNCATE ON "audit_outbox"
+CREATE TRIGGER audit_outbox_append_only BEFORE UPDATE OR TRUNCATE ON "audit_outbox"
   FOR EACH STATEMENT EXECUTE FUNCTION arca_audit_forbid();
 
 -- Row-level security, as for every tenant table.

@@ -8,6 +8,7 @@ import { createLogger, loadConfig } from '@arca/api-core';
 import { TenantsService } from '@arca/api-tenancy';
 import { ALL_PERMISSIONS, ALL_ROLES, ROLE_PERMISSIONS, type Role } from '@arca/contracts';
 import { AuditSequencer } from '@arca/api-audit';
+import { ArcaClient } from '@arca/sdk';
 import { createApp } from '../../src/create-app.js';
 import { loadServerSecrets } from '../../src/server-secrets.js';
 
@@ -124,6 +125,28 @@ export class TestApp {
       throw new Error(`GraphQL failed (${res.status}): ${JSON.stringify(res.body.errors ?? res.raw)}`);
     }
     return res.body.data;
+  }
+
+  /** The typed SDK against this app: its fetch is routed through Fastify inject (no sockets). */
+  client(token?: string, ip: string = this.clientIp): ArcaClient {
+    const fetchViaInject = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+      const url = new URL(input instanceof Request ? input.url : input.toString());
+      const headers = Object.fromEntries(new Headers(init.headers).entries());
+      const res = await this.app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({
+          method: (init.method ?? 'GET') as 'GET' | 'POST',
+          url: url.pathname + url.search,
+          payload: typeof init.body === 'string' ? init.body : undefined,
+          headers,
+          remoteAddress: ip,
+        });
+      const out = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, String(v));
+      return new Response(res.rawPayload, { status: res.statusCode, headers: out });
+    };
+    return new ArcaClient({ serverUrl: 'http://127.0.0.1', token, fetch: fetchViaInject as typeof fetch });
   }
 
   tenants(): TenantsService {
