@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   base64Decode,
   base64Encode,
@@ -55,6 +55,36 @@ describe('utf8', () => {
     expect(() => utf8Decode(Uint8Array.of(0xc3))).toThrow(TypeError);
     expect(() => utf8Decode(Uint8Array.of(0xed, 0xa0, 0x80))).toThrow(TypeError); // encoded surrogate
     expect(utf8Decode(utf8Encode('\u2014 \ud83d\ude00'))).toBe('\u2014 \ud83d\ude00');
+  });
+});
+
+describe('isWellFormed', () => {
+  const cases: [string, boolean][] = [
+    ['', true],
+    ['abc\u2014', true],
+    ['\ud83d\ude00', true],
+    ['\ud83d', false],
+    ['\ude00', false],
+    ['a\ude00\ud83d', false],
+    ['\ud83d\ud83d\ude00', false],
+  ];
+
+  it('agrees between the native check and the regex fallback for browsers without it', async () => {
+    const native = await import('./bytes.js');
+    const proto = String.prototype as { isWellFormed?: unknown };
+    const original = proto.isWellFormed;
+    proto.isWellFormed = undefined;
+    vi.resetModules();
+    try {
+      const fallback = await import('./bytes.js');
+      for (const [text, ok] of cases) {
+        expect(native.isWellFormed(text), JSON.stringify(text)).toBe(ok);
+        expect(fallback.isWellFormed(text), JSON.stringify(text)).toBe(ok);
+      }
+    } finally {
+      proto.isWellFormed = original;
+      vi.resetModules();
+    }
   });
 });
 

@@ -106,10 +106,13 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 // A surrogate half without its partner: such a string has no UTF-8 encoding.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+type MaybeWellFormed = { isWellFormed?: (this: string) => boolean };
+const nativeIsWellFormed = (String.prototype as MaybeWellFormed).isWellFormed; // ES2024: Node 20, current browsers
+
 /** True when the string is well-formed UTF-16 (so it has a UTF-8 encoding). */
-export function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
-}
+export const isWellFormed: (text: string) => boolean = nativeIsWellFormed
+  ? (text) => nativeIsWellFormed.call(text)
+  : (text) => !LONE_SURROGATE.test(text);
 
 /** UTF-8 of a well-formed string; throws TypeError on lone surrogates (TextEncoder would silently write U+FFFD). */
 export function utf8Encode(text: string): Uint8Array {

@@ -123,6 +123,13 @@ describe('RFC 8785 JSON canonicalisation', () => {
     expect(() => canonicalJson(value)).toThrow(TypeError);
   });
 
+  it('says where the bad value is', () => {
+    expect(() => canonicalJson({ a: [1, { b: NaN }] })).toThrow(
+      'canonicalJson: $.a[1].b: NaN is not allowed in JSON',
+    );
+    expect(() => canonicalJson(['\udc00'])).toThrow('$[0]: string contains a lone surrogate');
+  });
+
   it('throws on cycles but allows shared references', () => {
     const shared = { x: 1 };
     expect(canonicalJson({ a: shared, b: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');

@@ -1,50 +1,77 @@
 // RFC 8785 JSON Canonicalization Scheme: sorted keys (UTF-16 code units), no whitespace, ECMAScript number
 // and string serialisation. Audit entries are hashed as these exact bytes.
-import { isWellFormed, utf8Encode } from './bytes.js';
+import { isWellFormed } from './bytes.js';
+
+const encoder = new TextEncoder();
 
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 }
 
-function serialize(value: unknown, path: string, stack: Set<object>): string {
-  switch (typeof value) {
-    case 'string':
-      if (!isWellFormed(value)) throw new TypeError(`${path}: string contains a lone surrogate`);
-      return JSON.stringify(value); // ES escaping is exactly RFC 8785 §3.2.2.2
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} is not allowed in JSON`);
-      return JSON.stringify(value); // ES Number::toString, -0 → 0 (RFC 8785 §3.2.2.3)
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object':
-      break;
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-    case 'bigint':
-      throw new TypeError(`${path}: a ${typeof value} cannot be serialised`);
+class Serializer {
+  readonly #open = new Set<object>(); // objects being serialised: a repeat is a cycle
+  readonly #trail: (string | number)[] = []; // where we are, for error messages only
+
+  #fail(message: string): never {
+    const path = this.#trail.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+    throw new TypeError(`canonicalJson: $${path}: ${message}`);
   }
-  if (value === null) return 'null';
-  if (stack.has(value)) throw new TypeError(`${path}: circular reference`);
-  stack.add(value);
-  let out: string;
-  if (Array.isArray(value)) {
-    const items: string[] = [];
-    for (let i = 0; i < value.length; i++) items.push(serialize(value[i], `${path}[${i}]`, stack)); // holes throw
-    out = `[${items.join(',')}]`;
-  } else {
-    if (!isPlainObject(value)) throw new TypeError(`${path}: only plain objects can be serialised`);
-    const record = value as Record<string, unknown>;
-    // Default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires. Undefined members are left out.
-    const members = Object.keys(record)
-      .sort()
-      .filter((key) => record[key] !== undefined)
-      .map((key) => `${serialize(key, path, stack)}:${serialize(record[key], `${path}.${key}`, stack)}`);
-    out = `{${members.join(',')}}`;
+
+  #string(value: string): string {
+    if (!isWellFormed(value)) this.#fail('string contains a lone surrogate');
+    return JSON.stringify(value); // ES escaping is exactly RFC 8785 §3.2.2.2
   }
-  stack.delete(value);
-  return out;
+
+  value(value: unknown): string {
+    switch (typeof value) {
+      case 'string':
+        return this.#string(value);
+      case 'number':
+        if (!Number.isFinite(value)) this.#fail(`${value} is not allowed in JSON`);
+        return JSON.stringify(value); // ES Number::toString, -0 → 0 (RFC 8785 §3.2.2.3)
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'object':
+        return value === null ? 'null' : this.#object(value);
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+      case 'bigint':
+        return this.#fail(`a ${typeof value} cannot be serialised`);
+    }
+  }
+
+  #object(value: object): string {
+    if (this.#open.has(value)) this.#fail('circular reference');
+    this.#open.add(value);
+    const trail = this.#trail;
+    let out: string;
+    if (Array.isArray(value)) {
+      const items: string[] = [];
+      for (let i = 0; i < value.length; i++) {
+        trail.push(i);
+        items.push(this.value(value[i])); // holes are undefined and throw
+        trail.pop();
+      }
+      out = `[${items.join(',')}]`;
+    } else {
+      if (!isPlainObject(value)) this.#fail('only plain objects can be serialised');
+      const record = value as Record<string, unknown>;
+      const members: string[] = [];
+      // Default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires. Undefined members are left out.
+      for (const key of Object.keys(record).sort()) {
+        const member = record[key];
+        if (member === undefined) continue;
+        trail.push(key);
+        members.push(`${this.#string(key)}:${this.value(member)}`);
+        trail.pop();
+      }
+      out = `{${members.join(',')}}`;
+    }
+    this.#open.delete(value);
+    return out;
+  }
 }
 
 /**
@@ -54,10 +81,10 @@ function serialize(value: unknown, path: string, stack: Set<object>): string {
  * class instances (Date, Map, Buffer …), cycles.
  */
 export function canonicalJson(value: unknown): string {
-  return serialize(value, '$', new Set());
+  return new Serializer().value(value);
 }
 
 /** UTF-8 bytes of canonicalJson(value): what gets stored and hashed. */
 export function canonicalBytes(value: unknown): Uint8Array {
-  return utf8Encode(canonicalJson(value));
+  return encoder.encode(canonicalJson(value)); // well-formed by construction: lone surrogates were rejected
 }
