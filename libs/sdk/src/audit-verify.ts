@@ -185,12 +185,13 @@ export async function verifyAuditLog(audit: AuditApi, options: VerifyAuditLogOpt
   const checked = verifier.count;
 
   // Report the earliest bad position any check could pin down.
+  // On a tie the more specific finding (the entry's own hash or sequence number) is reported (stable sort).
   const candidates: { seq: number; kind: AuditProblemKind; message: string }[] = [];
-  if (changedAt !== undefined) {
-    candidates.push({ seq: changedAt, kind: 'entry-changed', message: `entry ${changedAt} differs from the one verified earlier` });
-  }
   if (result.problem && result.firstBadIndex !== undefined) {
     candidates.push({ seq: result.firstBadIndex, kind: result.problem.kind, message: result.problem.message });
+  }
+  if (changedAt !== undefined) {
+    candidates.push({ seq: changedAt, kind: 'entry-changed', message: `entry ${changedAt} differs from the one verified earlier` });
   }
   if (semantic) candidates.push({ seq: semantic.seq, kind: 'semantic', message: semantic.message });
   candidates.sort((a, b) => a.seq - b.seq);
