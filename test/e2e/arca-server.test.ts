@@ -1,6 +1,7 @@
 import { mkdtempSync, chmodSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { checkApiKey } from '@arca/contracts';
 import { main as cli, type CliIo } from '../../apps/cli/src/main.js';
@@ -136,5 +137,68 @@ describe('arca-server', () => {
     expect(cliOut.join('')).toContain('"name": "persisted-model"');
     second.release();
     expect(await second.done).toBe(0);
+  }, 120_000);
+
+  it('arca audit verify: valid on first use (key pinned), then names the first bad sequence number after a superuser edit', async () => {
+    const env = { ...external(), PORT: '0', ARCA_DEMO_TENANT: 'false', ARCA_AUDIT_CHECKPOINT_INTERVAL_MS: '200' };
+    let release!: () => void;
+    const server = io(env, new Promise<void>((r) => (release = r)));
+    const done = main(['node', 'arca-server', 'start'], server.io);
+    const deadline = Date.now() + 60_000;
+    let url: string | undefined;
+    while (!url && Date.now() < deadline) {
+      url = /at (http:\/\/localhost:\d+)\/graphql/.exec(server.captured.out.join('\n'))?.[1];
+      if (!url) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(url).toBeDefined();
+    const slug = `aud-${Date.now().toString(36)}`;
+    const created = io(external());
+    expect(await main(['node', 'arca-server', 'create-tenant', '--slug', slug, '--owner-email', `o@${slug}.test`, '--json'], created.io)).toBe(0);
+    const { apiKey, tenant } = JSON.parse(created.captured.out.join('\n')) as { apiKey: string; tenant: { id: string } };
+    const out: string[] = [];
+    const cliIo = {
+      stdout: { write: (s: string) => (out.push(s), true) },
+      stderr: { write: (s: string) => (out.push(s), true) },
+      env: { ARCA_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'arca-cli-audit-')), ARCA_API_KEY: apiKey, ARCA_SERVER: url! },
+    } as unknown as CliIo;
+    for (let i = 0; i < 4; i++) expect(await cli(['node', 'arca', 'models', 'create', `audited-${i}`], cliIo)).toBe(0);
+    // Wait until a checkpoint covers the models (the sequencer signs at most every 200 ms here).
+    let verdict = 1;
+    for (let i = 0; i < 100 && verdict !== 0; i++) {
+      out.length = 0;
+      verdict = await cli(['node', 'arca', 'audit', 'verify', '--json'], cliIo);
+      const report = JSON.parse(out.join('') || '{}') as { checkpoint?: { size: number } };
+      if (verdict === 0 && (report.checkpoint?.size ?? 0) < 7) verdict = 1;
+      if (verdict !== 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(verdict).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject({ valid: true, pinnedNow: true });
+    out.length = 0;
+    expect(await cli(['node', 'arca', 'audit', 'events', '--action', 'model.', '--oldest-first'], cliIo)).toBe(0);
+    expect(out.join('')).toMatch(/model\.create/);
+
+    const admin = new pg.Client({ connectionString: inject('databaseAdminUrl') });
+    await admin.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query('SET LOCAL session_replication_role = replica');
+      await admin.query(
+        `UPDATE audit_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'audited-2', 'audited-X'), 'UTF8')
+          WHERE tenant_id = $1 AND action = 'model.create' AND convert_from(entry, 'UTF8') LIKE '%audited-2%'`,
+        [tenant.id],
+      );
+      await admin.query('COMMIT');
+      const { rows } = await admin.query<{ seq: string }>(
+        `SELECT seq FROM audit_entries WHERE tenant_id = $1 AND convert_from(entry, 'UTF8') LIKE '%audited-X%'`,
+        [tenant.id],
+      );
+      out.length = 0;
+      expect(await cli(['node', 'arca', 'audit', 'verify'], cliIo)).toBe(1);
+      expect(out.join('')).toContain(`first bad sequence number: ${rows[0]!.seq}`);
+    } finally {
+      await admin.end();
+    }
+    release();
+    expect(await done).toBe(0);
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import {
 } from '@arca/transparency';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { registerAuditLogCommands } from './audit-log.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../output.js';
 
@@ -182,7 +183,7 @@ async function verifyProof(ctx: CommandContext, file: string, options: { json?: 
 }
 
 export function registerAuditCommands(program: Command, ctx: CommandContext): void {
-  const audit = program.command('audit').description('verify the tamper-evident audit log offline');
+  const audit = program.command('audit').description('read and verify the tamper-evident audit log');
   audit
     .command('verify-proof')
     .description('verify an RFC 9162 inclusion or consistency proof from a JSON file, offline')
@@ -190,4 +191,5 @@ export function registerAuditCommands(program: Command, ctx: CommandContext): vo
     .option('--json', 'machine-readable output')
     .addHelpText('after', PROOF_FORMATS)
     .action((file: string, options: { json?: boolean }) => verifyProof(ctx, file, options));
+  registerAuditLogCommands(audit, ctx);
 }
