@@ -15,6 +15,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Each bench module exports `run(options)` and `describeOptions()`. */
 const BENCHES = {
   api: () => import('./api/main.mjs'),
+  audit: () => import('./audit/main.mjs'),
 };
 
 const USAGE = `usage: node bench/run.mjs <bench> [--no-build] [options]
@@ -34,6 +35,7 @@ common options:
   --log-level <level>   server LOG_LEVEL (default info; logs go to a file under .bench-results/)
   --profile             write V8 CPU profiles of the server processes to .bench-results/profiles/
   --breakdown           api: afterwards, CPU per operation of each layer (key lookup, tenant transaction, …)
+  --entries <n>         audit: entries of the full-verification run (default 1000000)
   --nice=<n>            scheduling priority of the bench's processes (load generator, servers, embedded
                         Postgres); e.g. --nice=-10 (root only) on a machine shared with other work. Default 0
   -h, --help`;
@@ -54,6 +56,7 @@ async function main() {
       profile: { type: 'boolean', default: false },
       breakdown: { type: 'boolean', default: false },
       nice: { type: 'string', default: '0' },
+      entries: { type: 'string', default: '1000000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -83,6 +86,7 @@ async function main() {
     profile: values.profile,
     breakdown: values.breakdown,
     nice: integer(values.nice, 'nice', -20, 19),
+    entries: positiveInt(values.entries, 'entries'),
   };
   if (!values['no-build']) build();
   const bench = await load();

@@ -44,6 +44,7 @@ export async function run(opts) {
     const pepper = randomBytes(32).toString('hex');
     const env = {
       ARCA_API_KEY_PEPPER: pepper,
+      ARCA_MASTER_KEY: randomBytes(32).toString('hex'),
       ARCA_DB_POOL_MAX: String(opts.pool),
       LOG_LEVEL: opts.logLevel,
     };
@@ -243,7 +244,7 @@ async function seedData(db, env) {
   const config = loadConfig({ ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
   const app = await createApp({
     config,
-    secrets: { tokenPepper: config.apiKeyPepper },
+    secrets: { tokenPepper: config.apiKeyPepper, masterKey: config.masterKey },
     logger: createLogger('warn'),
     appUrl: db.appUrl,
   });

@@ -66,7 +66,7 @@ async function start(msg) {
   const logger = createLogger(config.logLevel);
   app = await buildApp(msg.variant, {
     config,
-    secrets: { tokenPepper: config.apiKeyPepper },
+    secrets: { tokenPepper: config.apiKeyPepper, masterKey: config.masterKey },
     logger,
     appUrl: msg.appUrl,
     adminUrl: msg.adminUrl,

@@ -140,7 +140,12 @@ describe('arca-server', () => {
   }, 120_000);
 
   it('arca audit verify: valid on first use (key pinned), then names the first bad sequence number after a superuser edit', async () => {
-    const env = { ...external(), PORT: '0', ARCA_DEMO_TENANT: 'false', ARCA_AUDIT_CHECKPOINT_INTERVAL_MS: '200' };
+    const env = {
+      ...external(),
+      PORT: '0',
+      ARCA_DEMO_TENANT: 'false',
+      ARCA_AUDIT_CHECKPOINT_INTERVAL_MS: '200',
+    };
     let release!: () => void;
     const server = io(env, new Promise<void>((r) => (release = r)));
     const done = main(['node', 'arca-server', 'start'], server.io);
@@ -153,15 +158,29 @@ describe('arca-server', () => {
     expect(url).toBeDefined();
     const slug = `aud-${Date.now().toString(36)}`;
     const created = io(external());
-    expect(await main(['node', 'arca-server', 'create-tenant', '--slug', slug, '--owner-email', `o@${slug}.test`, '--json'], created.io)).toBe(0);
-    const { apiKey, tenant } = JSON.parse(created.captured.out.join('\n')) as { apiKey: string; tenant: { id: string } };
+    expect(
+      await main(
+        ['node', 'arca-server', 'create-tenant', '--slug', slug, '--owner-email', `o@${slug}.test`, '--json'],
+        created.io,
+      ),
+    ).toBe(0);
+    const { apiKey, tenant } = JSON.parse(created.captured.out.join('\n')) as {
+      apiKey: string;
+      tenant: { id: string };
+    };
     const out: string[] = [];
     const cliIo = {
       stdout: { write: (s: string) => (out.push(s), true) },
       stderr: { write: (s: string) => (out.push(s), true) },
-      env: { ARCA_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'arca-cli-audit-')), ARCA_API_KEY: apiKey, ARCA_SERVER: url! },
+      env: {
+        ARCA_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'arca-cli-audit-')),
+        ARCA_API_KEY: apiKey,
+        ARCA_SERVER: url!,
+      },
     } as unknown as CliIo;
-    for (let i = 0; i < 4; i++) expect(await cli(['node', 'arca', 'models', 'create', `audited-${i}`], cliIo)).toBe(0);
+    for (let i = 0; i < 4; i++) {
+      expect(await cli(['node', 'arca', 'models', 'create', `audited-${i}`], cliIo)).toBe(0);
+    }
     // Wait until a checkpoint covers the models (the sequencer signs at most every 200 ms here).
     let verdict = 1;
     for (let i = 0; i < 100 && verdict !== 0; i++) {
@@ -174,7 +193,9 @@ describe('arca-server', () => {
     expect(verdict).toBe(0);
     expect(JSON.parse(out.join(''))).toMatchObject({ valid: true, pinnedNow: true });
     out.length = 0;
-    expect(await cli(['node', 'arca', 'audit', 'events', '--action', 'model.', '--oldest-first'], cliIo)).toBe(0);
+    expect(
+      await cli(['node', 'arca', 'audit', 'events', '--action', 'model.', '--oldest-first'], cliIo),
+    ).toBe(0);
     expect(out.join('')).toMatch(/model\.create/);
 
     const admin = new pg.Client({ connectionString: inject('databaseAdminUrl') });

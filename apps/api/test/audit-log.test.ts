@@ -80,15 +80,31 @@ describe('events written by the app', () => {
     expect(createHash('sha256').update(pii.salt).update(pii.data).digest('hex')).toBe(entry.pii);
     // Erasure: the side row goes, the log still verifies.
     await admin.query('DELETE FROM audit_pii WHERE event_id = $1', [invite.eventId]);
-    const result = await t.client(tenant.owner.apiKey).audit.inclusionProof(invite.seq, (await events(tenant.owner.apiKey)).length);
-    verifyInclusion(hexToBytes(invite.leafHash), invite.seq, result.treeSize, result.proof.map(hexToBytes), hexToBytes(result.rootHash));
+    const result = await t
+      .client(tenant.owner.apiKey)
+      .audit.inclusionProof(invite.seq, (await events(tenant.owner.apiKey)).length);
+    verifyInclusion(
+      hexToBytes(invite.leafHash),
+      invite.seq,
+      result.treeSize,
+      result.proof.map(hexToBytes),
+      hexToBytes(result.rootHash),
+    );
   });
 
   it('model changes, grants and revocations write events with the acting principal', async () => {
     const publisher = tenant.members.publisher;
     const model = await t.createModel(publisher.apiKey);
-    await t.ok('mutation($id: ID!) { updateModel(id: $id, input: { description: "d" }) { id } }', { id: model.id }, { token: publisher.apiKey });
-    await t.ok('mutation($id: ID!) { archiveModel(id: $id) { id } }', { id: model.id }, { token: tenant.owner.apiKey });
+    await t.ok(
+      'mutation($id: ID!) { updateModel(id: $id, input: { description: "d" }) { id } }',
+      { id: model.id },
+      { token: publisher.apiKey },
+    );
+    await t.ok(
+      'mutation($id: ID!) { archiveModel(id: $id) { id } }',
+      { id: model.id },
+      { token: tenant.owner.apiKey },
+    );
     const log = await events(tenant.owner.apiKey, { resourceType: 'model', resourceId: model.id });
     expect(log.map((e) => [e.action, e.actorId])).toEqual([
       ['model.create', publisher.userId],
@@ -101,7 +117,11 @@ describe('events written by the app', () => {
 
   it('every denied authorization is recorded: guard refusals and service-level ones', async () => {
     const viewer = tenant.members.viewer;
-    const denied = await t.gql('mutation { createModel(input: { name: "nope" }) { id } }', {}, { token: viewer.apiKey });
+    const denied = await t.gql(
+      'mutation { createModel(input: { name: "nope" }) { id } }',
+      {},
+      { token: viewer.apiKey },
+    );
     expect(errorCode(denied)).toBe('FORBIDDEN');
     // A service rule: an admin may not grant the owner role.
     const admin2 = tenant.members.admin;
@@ -127,15 +147,27 @@ describe('events written by the app', () => {
     });
     expect(errorCode(bad)).toBe('UNAUTHENTICATED');
     const key = await t.createApiKey(member.session, ['models:read']);
-    const { apiKeys } = await t.ok<{ apiKeys: { id: string; revokedAt: string | null }[] }>('{ apiKeys { id revokedAt } }', {}, { token: member.session });
+    const { apiKeys } = await t.ok<{ apiKeys: { id: string; revokedAt: string | null }[] }>(
+      '{ apiKeys { id revokedAt } }',
+      {},
+      { token: member.session },
+    );
     const keyId = apiKeys.find((k) => !k.revokedAt)!.id;
-    await t.ok('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: keyId }, { token: member.session });
-    expect(errorCode(await t.gql('{ models { edges { cursor } } }', {}, { token: key }))).toBe('UNAUTHENTICATED');
+    await t.ok(
+      'mutation($id: ID!) { revokeApiKey(id: $id) { id } }',
+      { id: keyId },
+      { token: member.session },
+    );
+    expect(errorCode(await t.gql('{ models { edges { cursor } } }', {}, { token: key }))).toBe(
+      'UNAUTHENTICATED',
+    );
     const logins = await events(tenant.owner.apiKey, { action: 'auth.login', outcome: 'DENIED' });
     expect(logins.some((e) => e.actorId === member.userId)).toBe(true);
     const uses = await events(tenant.owner.apiKey, { action: 'api_key.use_revoked' });
     expect(uses.map((e) => e.apiKeyId)).toContain(keyId);
-    expect((await events(tenant.owner.apiKey, { action: 'api_key.revoke' })).map((e) => e.resourceId)).toContain(keyId);
+    expect(
+      (await events(tenant.owner.apiKey, { action: 'api_key.revoke' })).map((e) => e.resourceId),
+    ).toContain(keyId);
   });
 
   it('reads are filtered by actor, action prefix, outcome and time, and paginate without gaps', async () => {
@@ -227,7 +259,13 @@ describe('append-only storage', () => {
     const app = new pg.Client({ connectionString: inject('databaseAppUrl') });
     await app.connect();
     try {
-      for (const sql of ['UPDATE audit_entries SET action = action', 'DELETE FROM audit_entries', 'TRUNCATE audit_entries', 'UPDATE audit_checkpoints SET note = note', 'DELETE FROM audit_nodes']) {
+      for (const sql of [
+        'UPDATE audit_entries SET action = action',
+        'DELETE FROM audit_entries',
+        'TRUNCATE audit_entries',
+        'UPDATE audit_checkpoints SET note = note',
+        'DELETE FROM audit_nodes',
+      ]) {
         await expect(app.query(sql)).rejects.toMatchObject({ code: '42501' });
       }
     } finally {
@@ -250,22 +288,40 @@ describe('append-only storage', () => {
     const repo = t.app.get(AuditRepository);
     const name = `fault-${randomBytes(4).toString('hex')}`;
     const spy = vi.spyOn(repo, 'append').mockRejectedValueOnce(new Error('injected audit failure'));
-    const res = await t.gql('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', { i: { name } }, { token: tenant.owner.apiKey });
+    const res = await t.gql(
+      'mutation($i: CreateModelInput!) { createModel(input: $i) { id } }',
+      { i: { name } },
+      { token: tenant.owner.apiKey },
+    );
     expect(errorCode(res)).toBe('INTERNAL_SERVER_ERROR');
     expect(JSON.stringify(res.body)).not.toContain('injected');
     // The database refuses an entry that is not the event it claims to be (tenant mismatch in the bytes).
     const original = repo.append.bind(repo);
     spy.mockImplementationOnce((tenantId, eventId, entry, pii) =>
-      original(tenantId, eventId, utf8Encode(new TextDecoder().decode(entry).replace(tenantId, '00000000-0000-4000-8000-000000000000')), pii),
+      original(
+        tenantId,
+        eventId,
+        utf8Encode(new TextDecoder().decode(entry).replace(tenantId, '00000000-0000-4000-8000-000000000000')),
+        pii,
+      ),
     );
-    const res2 = await t.gql('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', { i: { name } }, { token: tenant.owner.apiKey });
+    const res2 = await t.gql(
+      'mutation($i: CreateModelInput!) { createModel(input: $i) { id } }',
+      { i: { name } },
+      { token: tenant.owner.apiKey },
+    );
     expect(errorCode(res2)).toBe('INTERNAL_SERVER_ERROR');
     spy.mockRestore();
-    const { rowCount } = await admin.query('SELECT 1 FROM models WHERE tenant_id = $1 AND name = $2', [tenant.id, name]);
+    const { rowCount } = await admin.query('SELECT 1 FROM models WHERE tenant_id = $1 AND name = $2', [
+      tenant.id,
+      name,
+    ]);
     expect(rowCount).toBe(0);
     // And without the fault the same change commits with its event.
     const ok = await t.createModel(tenant.owner.apiKey, { name });
-    expect((await events(tenant.owner.apiKey, { resourceId: ok.id })).map((e) => e.action)).toEqual(['model.create']);
+    expect((await events(tenant.owner.apiKey, { resourceId: ok.id })).map((e) => e.action)).toEqual([
+      'model.create',
+    ]);
   });
 });
 
@@ -274,9 +330,13 @@ describe('alerts', () => {
     const victim = await t.tenant({ withMembers: false });
     const ip = `10.99.${Math.floor(Math.random() * 250)}.7`;
     for (let i = 0; i < 10; i++) {
-      await t.gql('mutation($i: LoginInput!) { login(input: $i) { token } }', {
-        i: { email: victim.owner.email, password: `wrong-${i}-password`, tenantSlug: victim.slug },
-      }, { ip });
+      await t.gql(
+        'mutation($i: LoginInput!) { login(input: $i) { token } }',
+        {
+          i: { email: victim.owner.email, password: `wrong-${i}-password`, tenantSlug: victim.slug },
+        },
+        { ip },
+      );
     }
     const viewer = await t.addMember(victim.owner, 'viewer');
     for (let i = 0; i < 10; i++) {
@@ -284,7 +344,11 @@ describe('alerts', () => {
     }
     // The owner key acts from its usual network, then from another one.
     await t.createModel(victim.owner.apiKey);
-    await t.gql('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', { i: { name: `n-${randomBytes(3).toString('hex')}` } }, { token: victim.owner.apiKey, ip: '192.0.2.44' });
+    await t.gql(
+      'mutation($i: CreateModelInput!) { createModel(input: $i) { id } }',
+      { i: { name: `n-${randomBytes(3).toString('hex')}` } },
+      { token: victim.owner.apiKey, ip: '192.0.2.44' },
+    );
     await t.flushAudit();
     const alerts = (await t.client(victim.owner.apiKey).audit.alerts({ first: 50 })).items;
     const rules = alerts.map((a) => `${a.rule} ${a.subject}`);
@@ -298,6 +362,8 @@ describe('alerts', () => {
     );
     // Counted once per window: another flush raises nothing new.
     await t.flushAudit();
-    expect((await t.client(victim.owner.apiKey).audit.alerts({ first: 50 })).items).toHaveLength(alerts.length);
+    expect((await t.client(victim.owner.apiKey).audit.alerts({ first: 50 })).items).toHaveLength(
+      alerts.length,
+    );
   });
 });

@@ -35,7 +35,10 @@ async function verify(tenant: TestTenant, previous?: AuditVerifierState): Promis
 async function grow(tenant: TestTenant, models: number): Promise<number> {
   for (let i = 0; i < models; i++) await t.createModel(tenant.owner.apiKey);
   await t.flushAudit();
-  const { rows } = await admin.query<{ size: string }>('SELECT max(size) AS size FROM audit_checkpoints WHERE tenant_id = $1', [tenant.id]);
+  const { rows } = await admin.query<{ size: string }>(
+    'SELECT max(size) AS size FROM audit_checkpoints WHERE tenant_id = $1',
+    [tenant.id],
+  );
   return Number(rows[0]!.size);
 }
 
@@ -62,11 +65,15 @@ async function tamper(...statements: [string, unknown[]][]): Promise<void> {
 }
 
 async function entryAt(tenantId: string, seq: number): Promise<Buffer> {
-  const { rows } = await admin.query<{ entry: Buffer }>('SELECT entry FROM audit_entries WHERE tenant_id = $1 AND seq = $2', [tenantId, seq]);
+  const { rows } = await admin.query<{ entry: Buffer }>(
+    'SELECT entry FROM audit_entries WHERE tenant_id = $1 AND seq = $2',
+    [tenantId, seq],
+  );
   return rows[0]!.entry;
 }
 
-const rewrite = (entry: Buffer): Buffer => Buffer.from(entry.toString('utf8').replace('"success"', '"denied"'));
+const rewrite = (entry: Buffer): Buffer =>
+  Buffer.from(entry.toString('utf8').replace('"success"', '"denied"'));
 
 describe('tamper detection on a live database', () => {
   it('untouched, a later run verifies consistently with the first and extends the pinned state', async () => {
@@ -81,8 +88,15 @@ describe('tamper detection on a live database', () => {
     const { tenant, state } = await verifiedLog();
     await grow(tenant, 2);
     const entry = await entryAt(tenant.id, 5);
-    await tamper(['UPDATE audit_entries SET entry = $3 WHERE tenant_id = $1 AND seq = $2', [tenant.id, 5, rewrite(entry)]]);
-    expect(await verify(tenant, state)).toMatchObject({ ok: false, firstBadSeq: 5, problem: { kind: 'leaf-hash-mismatch' } });
+    await tamper([
+      'UPDATE audit_entries SET entry = $3 WHERE tenant_id = $1 AND seq = $2',
+      [tenant.id, 5, rewrite(entry)],
+    ]);
+    expect(await verify(tenant, state)).toMatchObject({
+      ok: false,
+      firstBadSeq: 5,
+      problem: { kind: 'leaf-hash-mismatch' },
+    });
     // A first-time verifier catches it too.
     expect(await verify(tenant)).toMatchObject({ ok: false, firstBadSeq: 5 });
   });
@@ -90,8 +104,15 @@ describe('tamper detection on a live database', () => {
   it('an edited event with a recomputed leaf hash is named by comparing with what was verified before', async () => {
     const { tenant, state } = await verifiedLog();
     const forged = rewrite(await entryAt(tenant.id, 4));
-    await tamper(['UPDATE audit_entries SET entry = $3, leaf_hash = $4 WHERE tenant_id = $1 AND seq = $2', [tenant.id, 4, forged, leafOf(forged)]]);
-    expect(await verify(tenant, state)).toMatchObject({ ok: false, firstBadSeq: 4, problem: { kind: 'entry-changed' } });
+    await tamper([
+      'UPDATE audit_entries SET entry = $3, leaf_hash = $4 WHERE tenant_id = $1 AND seq = $2',
+      [tenant.id, 4, forged, leafOf(forged)],
+    ]);
+    expect(await verify(tenant, state)).toMatchObject({
+      ok: false,
+      firstBadSeq: 4,
+      problem: { kind: 'entry-changed' },
+    });
     // Without earlier state, the signed checkpoints still bracket it.
     const fresh = await verify(tenant);
     expect(fresh.ok).toBe(false);
@@ -103,7 +124,11 @@ describe('tamper detection on a live database', () => {
   it('a deleted event is named by the gap it leaves', async () => {
     const { tenant, state } = await verifiedLog();
     await tamper(['DELETE FROM audit_entries WHERE tenant_id = $1 AND seq = $2', [tenant.id, 6]]);
-    expect(await verify(tenant, state)).toMatchObject({ ok: false, firstBadSeq: 6, problem: { kind: 'sequence' } });
+    expect(await verify(tenant, state)).toMatchObject({
+      ok: false,
+      firstBadSeq: 6,
+      problem: { kind: 'sequence' },
+    });
   });
 
   it('two reordered events are named by the first of them', async () => {
@@ -114,7 +139,11 @@ describe('tamper detection on a live database', () => {
       ['UPDATE audit_entries SET seq = 3 WHERE tenant_id = $1 AND seq = 4', [tenant.id]],
       ['UPDATE audit_entries SET seq = 4 WHERE tenant_id = $1 AND seq = $2', [tenant.id, park]],
     );
-    expect(await verify(tenant, state)).toMatchObject({ ok: false, firstBadSeq: 3, problem: { kind: 'entry-changed' } });
+    expect(await verify(tenant, state)).toMatchObject({
+      ok: false,
+      firstBadSeq: 3,
+      problem: { kind: 'entry-changed' },
+    });
   });
 
   it('a forged event inserted into the middle is named by its position', async () => {
@@ -122,7 +151,15 @@ describe('tamper detection on a live database', () => {
     const park = 1_000_000;
     const id = randomUUID();
     const forged = Buffer.from(
-      JSON.stringify({ action: 'model.create', actor: { kind: 'system' }, id, outcome: 'success', tenant: tenant.id, time: new Date().toISOString(), v: 1 }),
+      JSON.stringify({
+        action: 'model.create',
+        actor: { kind: 'system' },
+        id,
+        outcome: 'success',
+        tenant: tenant.id,
+        time: new Date().toISOString(),
+        v: 1,
+      }),
     );
     await tamper(
       ['UPDATE audit_entries SET seq = seq + $2 WHERE tenant_id = $1 AND seq >= 2', [tenant.id, park]],
@@ -133,7 +170,11 @@ describe('tamper detection on a live database', () => {
         [tenant.id, id, forged, leafOf(forged)],
       ],
     );
-    expect(await verify(tenant, state)).toMatchObject({ ok: false, firstBadSeq: 2, problem: { kind: 'entry-changed' } });
+    expect(await verify(tenant, state)).toMatchObject({
+      ok: false,
+      firstBadSeq: 2,
+      problem: { kind: 'entry-changed' },
+    });
   });
 
   it('a rolled-back log (older backup: entries and checkpoints) is caught and the first lost entry named', async () => {
@@ -146,7 +187,11 @@ describe('tamper detection on a live database', () => {
       ['DELETE FROM audit_entries WHERE tenant_id = $1 AND seq >= $2', [tenant.id, older]],
       ['DELETE FROM audit_checkpoints WHERE tenant_id = $1 AND size > $2', [tenant.id, older]],
     );
-    expect(await verify(tenant, state)).toMatchObject({ ok: false, firstBadSeq: older, problem: { kind: 'rollback' } });
+    expect(await verify(tenant, state)).toMatchObject({
+      ok: false,
+      firstBadSeq: older,
+      problem: { kind: 'rollback' },
+    });
   });
 
   it('a split view — two validly signed checkpoints of one size with different roots — is caught and the first differing entry named', async () => {
@@ -161,12 +206,22 @@ describe('tamper detection on a live database', () => {
     const root = Buffer.from(merkleRoot(leaves));
     const note = await t.app.get(Db).tenantTransaction(tenant.id, async () => {
       const signer = await t.app.get(LogKeys).signer(tenant.id, tenant.slug);
-      return signNote(formatCheckpoint({ origin: signer.origin, size, rootHash: root, extensions: [] }), signer.origin, signer.seed);
+      return signNote(
+        formatCheckpoint({ origin: signer.origin, size, rootHash: root, extensions: [] }),
+        signer.origin,
+        signer.seed,
+      );
     });
     await tamper(
-      ['UPDATE audit_entries SET entry = $3, leaf_hash = $4 WHERE tenant_id = $1 AND seq = $2', [tenant.id, 3, forged, leafOf(forged)]],
+      [
+        'UPDATE audit_entries SET entry = $3, leaf_hash = $4 WHERE tenant_id = $1 AND seq = $2',
+        [tenant.id, 3, forged, leafOf(forged)],
+      ],
       ['DELETE FROM audit_checkpoints WHERE tenant_id = $1 AND size >= $2', [tenant.id, size]],
-      ['INSERT INTO audit_checkpoints (tenant_id, size, root, note) VALUES ($1, $2, $3, $4)', [tenant.id, size, root, note]],
+      [
+        'INSERT INTO audit_checkpoints (tenant_id, size, root, note) VALUES ($1, $2, $3, $4)',
+        [tenant.id, size, root, note],
+      ],
     );
     const result = await verify(tenant, state);
     expect(result).toMatchObject({ ok: false, firstBadSeq: 3, problem: { kind: 'split-view' } });
@@ -186,8 +241,15 @@ describe('tamper detection on a live database', () => {
       [tenant.id],
     );
     const { size, root } = rows[0]!;
-    const forgedNote = signNote(formatCheckpoint({ origin: state.origin, size: Number(size), rootHash: root, extensions: [] }), state.origin, other);
-    await tamper(['UPDATE audit_checkpoints SET note = $3 WHERE tenant_id = $1 AND size = $2', [tenant.id, size, forgedNote]]);
+    const forgedNote = signNote(
+      formatCheckpoint({ origin: state.origin, size: Number(size), rootHash: root, extensions: [] }),
+      state.origin,
+      other,
+    );
+    await tamper([
+      'UPDATE audit_checkpoints SET note = $3 WHERE tenant_id = $1 AND size = $2',
+      [tenant.id, size, forgedNote],
+    ]);
     expect(await verify(tenant, state)).toMatchObject({ ok: false, problem: { kind: 'bad-signature' } });
   });
 });
@@ -226,24 +288,38 @@ describe('concurrency', () => {
         [tenant.id],
       );
       const mine = rows.filter((r) => JSON.parse(r.entry.toString()).action === 'bench.append');
-      const details = mine.map((r) => String((JSON.parse(r.entry.toString()) as { details: { i: number } }).details.i));
+      const details = mine.map((r) =>
+        String((JSON.parse(r.entry.toString()) as { details: { i: number } }).details.i),
+      );
       // Every event written exactly once, and nothing else of this kind.
       expect(details.sort()).toEqual([...written.get(tenant.id)!].sort());
       expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i));
       for (const r of rows) expect(r.leaf_hash).toEqual(leafOf(r.entry));
       const leaves = rows.map((r) => r.leaf_hash);
-      const cps = await admin.query<{ size: string; root: Buffer }>('SELECT size, root FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size', [tenant.id]);
+      const cps = await admin.query<{ size: string; root: Buffer }>(
+        'SELECT size, root FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size',
+        [tenant.id],
+      );
       expect(Number(cps.rows.at(-1)!.size)).toBe(rows.length);
-      for (const cp of cps.rows) expect(cp.root, `checkpoint ${cp.size}`).toEqual(Buffer.from(merkleRoot(leaves.slice(0, Number(cp.size)))));
+      for (const cp of cps.rows) {
+        expect(cp.root, `checkpoint ${cp.size}`).toEqual(
+          Buffer.from(merkleRoot(leaves.slice(0, Number(cp.size)))),
+        );
+      }
       // Stored subtree hashes (levels 8, 16) equal the recomputed ones.
-      const nodes = await admin.query<{ level: number; idx: string; hash: Buffer }>('SELECT level, idx, hash FROM audit_nodes WHERE tenant_id = $1', [tenant.id]);
+      const nodes = await admin.query<{ level: number; idx: string; hash: Buffer }>(
+        'SELECT level, idx, hash FROM audit_nodes WHERE tenant_id = $1',
+        [tenant.id],
+      );
       expect(nodes.rows.length).toBe(Math.floor(rows.length / 256) + Math.floor(rows.length / 65_536));
       for (const n of nodes.rows) {
         const width = 2 ** n.level;
         const start = Number(n.idx) * width;
         expect(n.hash).toEqual(Buffer.from(merkleRoot(leaves.slice(start, start + width))));
       }
-      const head = await admin.query<{ root: Buffer }>('SELECT root FROM audit_heads WHERE tenant_id = $1', [tenant.id]);
+      const head = await admin.query<{ root: Buffer }>('SELECT root FROM audit_heads WHERE tenant_id = $1', [
+        tenant.id,
+      ]);
       expect(head.rows[0]!.root).toEqual(Buffer.from(merkleRoot(leaves)));
     }
   }, 300_000);

@@ -30,7 +30,11 @@ const GLOBAL_TABLES = new Set(['auth_throttle']);
 const TRANSIENT_TABLES = new Set(['audit_outbox']);
 
 /** The SECURITY DEFINER functions the audit log needs (migration *_audit_log); any other one fails the gate. */
-const AUDIT_DEFINERS = ['arca_audit_pending_checkpoints', 'arca_audit_sequence', 'arca_audit_store_checkpoint'];
+const AUDIT_DEFINERS = [
+  'arca_audit_pending_checkpoints',
+  'arca_audit_sequence',
+  'arca_audit_store_checkpoint',
+];
 
 /** §3.4 catalog gate, verbatim: every public table with tenant_id must have RLS enabled, forced and a policy. */
 const CATALOG_GATE = `
@@ -181,7 +185,10 @@ async function seedAuditLog(c: pg.Client, t: SeededTenant): Promise<void> {
      VALUES ($1, 0, $2, $3, $4, now(), now(), 'wall.seed', 'success', 'system')`,
     [t.id, eventId, entry, leaf],
   );
-  await c.query(`INSERT INTO audit_nodes (tenant_id, level, idx, hash) VALUES ($1, 8, 0, $2)`, [t.id, hash()]);
+  await c.query(`INSERT INTO audit_nodes (tenant_id, level, idx, hash) VALUES ($1, 8, 0, $2)`, [
+    t.id,
+    hash(),
+  ]);
   await c.query(
     `INSERT INTO audit_heads (tenant_id, size, frontier, root, checkpoint_size) VALUES ($1, 1, ARRAY[$2::bytea], $2, 1)`,
     [t.id, leaf],
@@ -200,6 +207,10 @@ async function seedAuditLog(c: pg.Client, t: SeededTenant): Promise<void> {
     hash(),
     Buffer.from('{}'),
   ]);
+  await c.query(
+    `INSERT INTO audit_key_networks (tenant_id, api_key_id, network, first_seq) VALUES ($1, $2, '10.0.0.0/24', 0)`,
+    [t.id, randomUUID()],
+  );
   await c.query(
     `INSERT INTO audit_alerts (tenant_id, rule, subject, window_start, event_count, first_seq, last_seq)
      VALUES ($1, 'wall_seed', 'seed', now(), 1, 0, 0)`,
@@ -442,7 +453,15 @@ describe('audit outbox (a transient tenant table)', () => {
   it('the app role appends only its own tenant’s well-formed events and can neither read, change nor empty the outbox', async () => {
     const event = (tenant: string) => {
       const id = randomUUID();
-      const body = { action: 'wall.outbox', actor: { kind: 'system' }, id, outcome: 'success', tenant, time: '2026-11-27T00:00:00.000Z', v: 1 };
+      const body = {
+        action: 'wall.outbox',
+        actor: { kind: 'system' },
+        id,
+        outcome: 'success',
+        tenant,
+        time: '2026-11-27T00:00:00.000Z',
+        v: 1,
+      };
       return [tenant, id, Buffer.from(JSON.stringify(body))] as const;
     };
     const insert = 'INSERT INTO audit_outbox (tenant_id, event_id, entry) VALUES ($1, $2, $3)';
@@ -458,7 +477,12 @@ describe('audit outbox (a transient tenant table)', () => {
       const [, id, bytes] = event(B.id);
       expect((await attempt(c, insert, [A.id, id, bytes])).code).toBe('23514');
       await c.query('ROLLBACK');
-      for (const sql of ['SELECT count(*) FROM audit_outbox', 'UPDATE audit_outbox SET entry = entry', 'DELETE FROM audit_outbox', 'TRUNCATE audit_outbox']) {
+      for (const sql of [
+        'SELECT count(*) FROM audit_outbox',
+        'UPDATE audit_outbox SET entry = entry',
+        'DELETE FROM audit_outbox',
+        'TRUNCATE audit_outbox',
+      ]) {
         await c.query('BEGIN');
         await setTenant(c, A.id);
         expect((await attempt(c, sql)).code, sql).toBe('42501');

@@ -23,7 +23,11 @@ export class LocalKeyProvider implements KeyProvider {
   constructor(masterKey: Uint8Array) {
     if (masterKey.length !== 32) throw new RangeError('the master key must be 32 bytes');
     this.key = Buffer.from(masterKey);
-    this.keyIdBytes = createHash('sha256').update('arca:master-key-id:').update(this.key).digest().subarray(0, KEY_ID_BYTES);
+    this.keyIdBytes = createHash('sha256')
+      .update('arca:master-key-id:')
+      .update(this.key)
+      .digest()
+      .subarray(0, KEY_ID_BYTES);
     this.keyId = this.keyIdBytes.toString('hex');
   }
 

@@ -11,7 +11,7 @@ import {
   type TreeHead,
 } from '@arca/transparency';
 import type { AuditApi } from './resources/audit.js';
-import type { AuditCheckpoint } from './types.js';
+import type { AuditCheckpoint, AuditExportLine } from './types.js';
 
 // Offline-style verification of a tenant audit log (reference/audit.md §6.6): the server is not trusted, only the
 // log key pinned on first use and what this verifier saw before (its last checkpoint and the leaf hashes it
@@ -71,16 +71,26 @@ export interface VerifyAuditLogOptions {
 
 const HASH = 32;
 
-export async function verifyAuditLog(audit: AuditApi, options: VerifyAuditLogOptions = {}): Promise<AuditVerification> {
+export async function verifyAuditLog(
+  audit: AuditApi,
+  options: VerifyAuditLogOptions = {},
+): Promise<AuditVerification> {
   const previous = options.previous;
   const fail = (
     kind: AuditProblemKind,
     message: string,
     extra: Partial<AuditVerification> = {},
-  ): AuditVerification => ({ ok: false, checked: 0, problem: { kind, message }, pinnedNow: !previous, ...extra });
+  ): AuditVerification => ({
+    ok: false,
+    checked: 0,
+    problem: { kind, message },
+    pinnedNow: !previous,
+    ...extra,
+  });
 
-  const stream = audit.export({ proofs: false });
-  const first = (await stream.next()).value;
+  const stream: AsyncGenerator<AuditExportLine> = audit.export({ proofs: false });
+  const opening = await stream.next();
+  const first: AuditExportLine | undefined = opening.done ? undefined : opening.value;
   if (!first || first.type !== 'checkpoint' || !first.note || !first.verifierKey || !first.origin) {
     await stream.return(undefined);
     return fail('no-checkpoint', 'the server has no signed checkpoint for this log yet');
@@ -90,7 +100,10 @@ export async function verifyAuditLog(audit: AuditApi, options: VerifyAuditLogOpt
   const origin = previous?.origin ?? first.origin;
   if (previous && first.verifierKey !== previous.verifierKey) {
     await stream.return(undefined);
-    return fail('key-changed', `the server now names log key ${first.verifierKey}; the pinned one is ${previous.verifierKey}`);
+    return fail(
+      'key-changed',
+      `the server now names log key ${first.verifierKey}; the pinned one is ${previous.verifierKey}`,
+    );
   }
   const logKey = parseVerifierKey(verifierKey);
   let head: TreeHead;
@@ -106,7 +119,7 @@ export async function verifyAuditLog(audit: AuditApi, options: VerifyAuditLogOpt
   // Earlier signed checkpoints the server still serves: every one must verify and match the recomputed prefix.
   const trusted: TreeHead[] = [];
   let historicError: string | undefined;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page: AuditCheckpoint[] = await audit.checkpoints(after, 1000);
     for (const c of page) {
       if (c.size >= head.size) continue;
@@ -137,7 +150,13 @@ export async function verifyAuditLog(audit: AuditApi, options: VerifyAuditLogOpt
     if (head.size > previous.checkpoint.size && previous.checkpoint.size > 0) {
       const proof = await audit.consistencyProof(previous.checkpoint.size, head.size);
       try {
-        verifyConsistency(previous.checkpoint.size, head.size, proof.proof.map(hexToBytes), prevRoot, head.rootHash);
+        verifyConsistency(
+          previous.checkpoint.size,
+          head.size,
+          proof.proof.map(hexToBytes),
+          prevRoot,
+          head.rootHash,
+        );
       } catch {
         // Named below from the entries; the proof failing is already proof of a rewritten history.
         splitView = true;
@@ -188,34 +207,67 @@ export async function verifyAuditLog(audit: AuditApi, options: VerifyAuditLogOpt
   // On a tie the more specific finding (the entry's own hash or sequence number) is reported (stable sort).
   const candidates: { seq: number; kind: AuditProblemKind; message: string }[] = [];
   if (result.problem && result.firstBadIndex !== undefined) {
-    candidates.push({ seq: result.firstBadIndex, kind: result.problem.kind, message: result.problem.message });
+    candidates.push({
+      seq: result.firstBadIndex,
+      kind: result.problem.kind,
+      message: result.problem.message,
+    });
   }
   if (changedAt !== undefined) {
-    candidates.push({ seq: changedAt, kind: 'entry-changed', message: `entry ${changedAt} differs from the one verified earlier` });
+    candidates.push({
+      seq: changedAt,
+      kind: 'entry-changed',
+      message: `entry ${changedAt} differs from the one verified earlier`,
+    });
   }
   if (semantic) candidates.push({ seq: semantic.seq, kind: 'semantic', message: semantic.message });
   candidates.sort((a, b) => a.seq - b.seq);
   const pinned = candidates[0];
   if (pinned) {
     const kind = splitView && pinned.kind === 'entry-changed' ? 'split-view' : pinned.kind;
-    return { ok: false, checked, checkpoint, firstBadSeq: pinned.seq, problem: { kind, message: pinned.message }, pinnedNow: !previous };
+    return {
+      ok: false,
+      checked,
+      checkpoint,
+      firstBadSeq: pinned.seq,
+      problem: { kind, message: pinned.message },
+      pinnedNow: !previous,
+    };
   }
   if (firstBadTrusted !== undefined || !result.ok || splitView || historicError) {
-    const kind: AuditProblemKind = splitView ? (head.size === previous?.checkpoint.size ? 'split-view' : 'inconsistent') : firstBadTrusted !== undefined ? 'trusted-root-mismatch' : result.problem?.kind ?? 'bad-signature';
+    const kind: AuditProblemKind = splitView
+      ? head.size === previous?.checkpoint.size
+        ? 'split-view'
+        : 'inconsistent'
+      : firstBadTrusted !== undefined
+        ? 'trusted-root-mismatch'
+        : (result.problem?.kind ?? 'bad-signature');
     const message = splitView
       ? `the log is not an extension of the checkpoint verified earlier (size ${previous?.checkpoint.size}): two signed views exist`
       : firstBadTrusted !== undefined
         ? `the first ${firstBadTrusted} entries no longer match a checkpoint signed earlier`
         : (result.problem?.message ?? historicError ?? 'verification failed');
     const to = firstBadTrusted ?? head.size;
-    return { ok: false, checked, checkpoint, badRange: { from: lastGoodTrusted, to }, problem: { kind, message }, pinnedNow: !previous };
+    return {
+      ok: false,
+      checked,
+      checkpoint,
+      badRange: { from: lastGoodTrusted, to },
+      problem: { kind, message },
+      pinnedNow: !previous,
+    };
   }
   return {
     ok: true,
     checked,
     checkpoint,
     pinnedNow: !previous,
-    state: { origin, verifierKey, checkpoint: { size: head.size, rootHash: bytesToHex(head.rootHash), note: first.note }, leaves },
+    state: {
+      origin,
+      verifierKey,
+      checkpoint: { size: head.size, rootHash: bytesToHex(head.rootHash), note: first.note },
+      leaves,
+    },
   };
 }
 
@@ -236,7 +288,9 @@ function checkSemantics(
   if (typeof e.id !== 'string' || typeof e.tenant !== 'string' || typeof e.time !== 'string') {
     return 'entry lacks id, tenant or time';
   }
-  if (tenant !== undefined && e.tenant !== tenant) return `entry belongs to tenant ${e.tenant}, not ${tenant}`;
+  if (tenant !== undefined && e.tenant !== tenant) {
+    return `entry belongs to tenant ${e.tenant}, not ${tenant}`;
+  }
   if (ids.has(e.id)) return `event id ${e.id} appears twice`;
   ids.add(e.id);
   const time = Date.parse(e.time);

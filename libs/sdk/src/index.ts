@@ -17,4 +17,10 @@ export { ApiKeysApi } from './resources/api-keys.js';
 export { GrantsApi } from './resources/grants.js';
 export { InvitationsApi, MembersApi, TenantApi } from './resources/tenancy.js';
 export { AuditApi } from './resources/audit.js';
-export { verifyAuditLog, type AuditVerification, type AuditVerifierState, type AuditProblemKind, type VerifyAuditLogOptions } from './audit-verify.js';
+export {
+  verifyAuditLog,
+  type AuditVerification,
+  type AuditVerifierState,
+  type AuditProblemKind,
+  type VerifyAuditLogOptions,
+} from './audit-verify.js';

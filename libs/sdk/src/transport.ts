@@ -86,10 +86,18 @@ export class Transport {
     const headers: Record<string, string> = { accept: 'application/x-ndjson', 'user-agent': this.userAgent };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), this.timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('timeout', 'TimeoutError')),
+      this.timeoutMs,
+    );
     let res: Response;
     try {
-      res = await this.fetchImpl(url, { method: 'GET', headers, redirect: 'manual', signal: controller.signal });
+      res = await this.fetchImpl(url, {
+        method: 'GET',
+        headers,
+        redirect: 'manual',
+        signal: controller.signal,
+      });
     } catch (error) {
       throw this.networkError(error);
     } finally {
@@ -105,7 +113,10 @@ export class Transport {
         body = undefined;
       }
       const message = typeof body?.error?.message === 'string' ? body.error.message : `HTTP ${res.status}`;
-      const code = body?.error?.code !== undefined ? toErrorCode(body.error.code) : (STATUS_CODES[res.status] ?? 'HTTP_ERROR');
+      const code =
+        body?.error?.code !== undefined
+          ? toErrorCode(body.error.code)
+          : (STATUS_CODES[res.status] ?? 'HTTP_ERROR');
       throw new ArcaError(code, this.redact(message), { httpStatus: res.status, requestId });
     }
     const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -244,5 +244,12 @@ export interface AuditAlert {
 }
 /** Lines of `GET /v1/audit/export`. */
 export type AuditExportLine =
-  | { type: 'checkpoint'; size: number; origin?: string; rootHash?: string; note?: string; verifierKey?: string }
+  | {
+      type: 'checkpoint';
+      size: number;
+      origin?: string;
+      rootHash?: string;
+      note?: string;
+      verifierKey?: string;
+    }
   | { type: 'entry'; seq: number; entry: string; leafHash: string; proof?: string[] };

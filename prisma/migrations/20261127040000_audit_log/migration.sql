@@ -116,6 +116,16 @@ CREATE TABLE "audit_alerts" (
 CREATE UNIQUE INDEX "audit_alerts_tenant_id_rule_subject_window_start_key" ON "audit_alerts"("tenant_id", "rule", "subject", "window_start");
 CREATE INDEX "audit_alerts_tenant_id_created_at_idx" ON "audit_alerts"("tenant_id", "created_at");
 
+-- Networks (IPv4 /24, IPv6 /48) each API key has acted from, for the new-network alert rule.
+CREATE TABLE "audit_key_networks" (
+    "tenant_id" UUID NOT NULL,
+    "api_key_id" UUID NOT NULL,
+    "network" VARCHAR(64) NOT NULL,
+    "first_seq" BIGINT NOT NULL,
+
+    CONSTRAINT "audit_key_networks_pkey" PRIMARY KEY ("tenant_id", "api_key_id", "network")
+);
+
 -- Sizes and hashes are well-formed whatever writes them.
 ALTER TABLE "audit_outbox" ADD CONSTRAINT "audit_outbox_entry_size" CHECK (octet_length(entry) BETWEEN 2 AND 65535);
 ALTER TABLE "audit_entries" ADD CONSTRAINT "audit_entries_leaf_hash_size" CHECK (octet_length(leaf_hash) = 32);
@@ -194,7 +204,7 @@ DO $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['audit_outbox', 'audit_entries', 'audit_nodes', 'audit_heads', 'audit_checkpoints',
-                           'audit_log_keys', 'audit_pii', 'audit_alerts'] LOOP
+                           'audit_log_keys', 'audit_pii', 'audit_alerts', 'audit_key_networks'] LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
     EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
@@ -327,7 +337,7 @@ $fn$;
 GRANT INSERT ON "audit_outbox" TO arca_app;
 GRANT USAGE ON SEQUENCE "audit_outbox_id_seq" TO arca_app;
 GRANT SELECT ON "audit_entries", "audit_nodes", "audit_heads", "audit_checkpoints" TO arca_app;
-GRANT SELECT, INSERT ON "audit_log_keys", "audit_alerts" TO arca_app;
+GRANT SELECT, INSERT ON "audit_log_keys", "audit_alerts", "audit_key_networks" TO arca_app;
 GRANT SELECT, INSERT, DELETE ON "audit_pii" TO arca_app;
 REVOKE ALL ON FUNCTION arca_audit_sequence(INTEGER) FROM PUBLIC;
 REVOKE ALL ON FUNCTION arca_audit_pending_checkpoints(INTEGER) FROM PUBLIC;

@@ -129,7 +129,10 @@ export class TestApp {
 
   /** The typed SDK against this app: its fetch is routed through Fastify inject (no sockets). */
   client(token?: string, ip: string = this.clientIp): ArcaClient {
-    const fetchViaInject = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const fetchViaInject = async (
+      input: string | URL | Request,
+      init: RequestInit = {},
+    ): Promise<Response> => {
       const url = new URL(input instanceof Request ? input.url : input.toString());
       const headers = Object.fromEntries(new Headers(init.headers).entries());
       const res = await this.app
@@ -146,7 +149,7 @@ export class TestApp {
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, String(v));
       return new Response(res.rawPayload, { status: res.statusCode, headers: out });
     };
-    return new ArcaClient({ serverUrl: 'http://127.0.0.1', token, fetch: fetchViaInject as typeof fetch });
+    return new ArcaClient({ serverUrl: 'http://127.0.0.1', token, fetch: fetchViaInject });
   }
 
   tenants(): TenantsService {

@@ -35,13 +35,17 @@ class VerdictPrinted extends Error {
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('expected a positive integer');
+  }
   return n;
 }
 
 function isoTime(value: string): string {
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError('expected a date or time, e.g. 2026-11-27 or 2026-11-27T12:00:00Z');
+  if (Number.isNaN(ms)) {
+    throw new InvalidArgumentError('expected a date or time, e.g. 2026-11-27 or 2026-11-27T12:00:00Z');
+  }
   return new Date(ms).toISOString();
 }
 
@@ -51,7 +55,9 @@ function uuid(value: string): string {
 }
 
 function outcome(value: string): string {
-  if (!['success', 'denied', 'error'].includes(value)) throw new InvalidArgumentError('expected success, denied or error');
+  if (!['success', 'denied', 'error'].includes(value)) {
+    throw new InvalidArgumentError('expected success, denied or error');
+  }
   return value;
 }
 
@@ -70,7 +76,11 @@ async function events(ctx: CommandContext, o: EventsOptions): Promise<void> {
   };
   const found: AuditEvent[] = [];
   let hasMore = false;
-  for await (const page of client.audit.eventsAll({ filter, newestFirst: !o.oldestFirst, first: Math.min(o.limit, 100) })) {
+  for await (const page of client.audit.eventsAll({
+    filter,
+    newestFirst: !o.oldestFirst,
+    first: Math.min(o.limit, 100),
+  })) {
     found.push(...page.items);
     if (found.length >= o.limit) {
       hasMore = found.length > o.limit || page.pageInfo.hasNextPage;
@@ -86,13 +96,19 @@ async function events(ctx: CommandContext, o: EventsOptions): Promise<void> {
         e.time,
         e.action,
         e.outcome,
-        e.apiKeyId ? `key:${e.apiKeyId.slice(0, 8)}` : e.actorId ? `user:${e.actorId.slice(0, 8)}` : e.actorKind,
+        e.apiKeyId
+          ? `key:${e.apiKeyId.slice(0, 8)}`
+          : e.actorId
+            ? `user:${e.actorId.slice(0, 8)}`
+            : e.actorKind,
         e.resourceType ? `${e.resourceType}:${e.resourceId ?? ''}` : '-',
         e.ip ?? '-',
       ]),
     ),
   );
-  if (hasMore && !out.json) out.note(`showing ${shown.length} events; raise --limit or narrow the filter to see more`);
+  if (hasMore && !out.json) {
+    out.note(`showing ${shown.length} events; raise --limit or narrow the filter to see more`);
+  }
 }
 
 interface VerifyOptions {
@@ -104,7 +120,11 @@ async function verify(ctx: CommandContext, o: VerifyOptions): Promise<void> {
   const out = ctx.output(o);
   const client = await openClient(ctx.env);
   const me = await client.me();
-  const dir = join(ctx.env.configDir, 'audit', new URL(client.serverUrl).host.replace(/[^a-zA-Z0-9.-]/g, '_'));
+  const dir = join(
+    ctx.env.configDir,
+    'audit',
+    new URL(client.serverUrl).host.replace(/[^a-zA-Z0-9.-]/g, '_'),
+  );
   const base = join(dir, me.tenant.id);
   const previous = o.reset ? undefined : await loadState(base);
   const result = await verifyAuditLog(client.audit, { previous });
@@ -112,7 +132,13 @@ async function verify(ctx: CommandContext, o: VerifyOptions): Promise<void> {
     await saveState(dir, base, result.state);
     const cp = result.checkpoint!;
     out.result(
-      { valid: true, tenant: me.tenant.slug, checked: result.checked, checkpoint: cp, pinnedNow: result.pinnedNow },
+      {
+        valid: true,
+        tenant: me.tenant.slug,
+        checked: result.checked,
+        checkpoint: cp,
+        pinnedNow: result.pinnedNow,
+      },
       () =>
         [
           `valid: ${result.checked} entries of ${me.tenant.slug}'s log match checkpoint ${cp.size} (root ${cp.rootHash})`,
@@ -153,8 +179,16 @@ async function loadState(base: string): Promise<AuditVerifierState | undefined> 
   }
   const leaves = await readFile(`${base}.leaves`).catch(() => Buffer.alloc(0));
   const parsed = JSON.parse(json) as Omit<AuditVerifierState, 'leaves'>;
-  if (!parsed.verifierKey || !parsed.origin || !parsed.checkpoint || leaves.length !== parsed.checkpoint.size * 32) {
-    throw new CliError('BAD_USER_INPUT', `${base}.json is damaged; rerun with --reset to trust the server's log key again`);
+  if (
+    !parsed.verifierKey ||
+    !parsed.origin ||
+    !parsed.checkpoint ||
+    leaves.length !== parsed.checkpoint.size * 32
+  ) {
+    throw new CliError(
+      'BAD_USER_INPUT',
+      `${base}.json is damaged; rerun with --reset to trust the server's log key again`,
+    );
   }
   return { ...parsed, leaves: new Uint8Array(leaves) };
 }
@@ -190,7 +224,9 @@ export function registerAuditLogCommands(audit: Command, ctx: CommandContext): v
     .action((options: EventsOptions) => events(ctx, options));
   audit
     .command('verify')
-    .description('download the whole log, recompute its tree and check it against the pinned, signed checkpoint')
+    .description(
+      'download the whole log, recompute its tree and check it against the pinned, signed checkpoint',
+    )
     .option('--reset', "forget what earlier runs saw and trust the server's log key again")
     .option('--json', 'machine-readable output')
     .addHelpText(

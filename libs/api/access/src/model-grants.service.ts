@@ -25,7 +25,12 @@ export class ModelGrantsService {
     return this.db.tenantTransaction(ctx.tenantId, async () => {
       await this.requireModel(ctx, modelId);
       if (!(await this.grants.isMember(ctx.tenantId, userId))) throw notFound('member');
-      const grant = await this.grants.upsert(ctx.tenantId, { modelId, userId, role, createdById: ctx.userId });
+      const grant = await this.grants.upsert(ctx.tenantId, {
+        modelId,
+        userId,
+        role,
+        createdById: ctx.userId,
+      });
       await this.audit.record(ctx, {
         action: 'model.grant',
         resource: { type: 'model', id: modelId },
@@ -40,7 +45,11 @@ export class ModelGrantsService {
       await this.requireModel(ctx, modelId);
       const removed = await this.grants.remove(ctx.tenantId, modelId, userId);
       if (removed) {
-        await this.audit.record(ctx, { action: 'model.revoke_grant', resource: { type: 'model', id: modelId }, details: { userId } });
+        await this.audit.record(ctx, {
+          action: 'model.revoke_grant',
+          resource: { type: 'model', id: modelId },
+          details: { userId },
+        });
       }
       return removed;
     });

@@ -44,7 +44,11 @@ export class AuditEventError extends Error {
   override readonly name = 'AuditEventError';
 }
 
-export function buildAuditEvent(actor: AuditActor, input: AuditEventInput, now = new Date()): BuiltAuditEvent {
+export function buildAuditEvent(
+  actor: AuditActor,
+  input: AuditEventInput,
+  now = new Date(),
+): BuiltAuditEvent {
   if (!ACTION.test(input.action) || input.action.length > 100) {
     throw new AuditEventError(`invalid audit action "${input.action}"`);
   }
@@ -84,7 +88,9 @@ export function buildAuditEvent(actor: AuditActor, input: AuditEventInput, now =
   if (commitment) record.pii = commitment;
   const entry = canonicalBytes(record);
   if (entry.length > MAX_ENTRY_BYTES) {
-    throw new AuditEventError(`audit event ${input.action} is ${entry.length} bytes; the limit is ${MAX_ENTRY_BYTES}`);
+    throw new AuditEventError(
+      `audit event ${input.action} is ${entry.length} bytes; the limit is ${MAX_ENTRY_BYTES}`,
+    );
   }
   return { eventId, entry, pii };
 }

@@ -35,26 +35,30 @@ export class AuditExportController {
     const withProofs = proofsParam !== 'false';
     const service = this.service;
     async function* lines(): AsyncGenerator<string> {
-      yield JSON.stringify(
-        checkpoint
-          ? {
-              type: 'checkpoint',
-              origin: checkpoint.origin,
-              size: Number(checkpoint.size),
-              rootHash: bytesToHex(checkpoint.rootHash),
-              note: checkpoint.note,
-              verifierKey: checkpoint.verifierKey,
-            }
-          : { type: 'checkpoint', size: 0 },
-      ) + '\n';
+      yield (
+        JSON.stringify(
+          checkpoint
+            ? {
+                type: 'checkpoint',
+                origin: checkpoint.origin,
+                size: Number(checkpoint.size),
+                rootHash: bytesToHex(checkpoint.rootHash),
+                note: checkpoint.note,
+                verifierKey: checkpoint.verifierKey,
+              }
+            : { type: 'checkpoint', size: 0 },
+        ) + '\n'
+      );
       for await (const { row, proof } of service.exportEntries(ctx, from, to, withProofs ? size : null)) {
-        yield JSON.stringify({
-          type: 'entry',
-          seq: Number(row.seq),
-          entry: Buffer.from(row.entry).toString('utf8'),
-          leafHash: bytesToHex(row.leafHash),
-          ...(proof ? { proof: proof.map(bytesToHex) } : {}),
-        }) + '\n';
+        yield (
+          JSON.stringify({
+            type: 'entry',
+            seq: Number(row.seq),
+            entry: Buffer.from(row.entry).toString('utf8'),
+            leafHash: bytesToHex(row.leafHash),
+            ...(proof ? { proof: proof.map(bytesToHex) } : {}),
+          }) + '\n'
+        );
       }
     }
     return new StreamableFile(Readable.from(lines()));

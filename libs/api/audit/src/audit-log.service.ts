@@ -67,7 +67,9 @@ export class AuditLog {
   async recordDetached(actor: AuditActor | TenantContext, event: AuditEventInput): Promise<void> {
     const a = 'permissions' in actor ? actorOf(actor) : actor;
     try {
-      await this.db.outsideTransaction(() => this.db.tenantTransaction(a.tenantId, () => this.record(a, event)));
+      await this.db.outsideTransaction(() =>
+        this.db.tenantTransaction(a.tenantId, () => this.record(a, event)),
+      );
     } catch (error) {
       this.logger.error(
         { err: error, tenantId: a.tenantId, action: event.action },

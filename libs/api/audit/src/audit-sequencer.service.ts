@@ -80,7 +80,12 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
       try {
         const note = await this.db.tenantTransaction(p.tenantId, async () => {
           const signer = await this.keys.signer(p.tenantId, p.slug);
-          const body = formatCheckpoint({ origin: signer.origin, size: Number(p.size), rootHash: p.root, extensions: [] });
+          const body = formatCheckpoint({
+            origin: signer.origin,
+            size: Number(p.size),
+            rootHash: p.root,
+            extensions: [],
+          });
           return signNote(body, signer.origin, signer.seed);
         });
         if (await this.repo.storeCheckpoint(p.tenantId, p.size, p.root, note)) signed++;

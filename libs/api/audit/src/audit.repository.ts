@@ -66,7 +66,12 @@ const ENTRY_SELECT = {
 export class AuditRepository {
   constructor(@Inject(Db) private readonly db: Db) {}
 
-  async append(tenantId: string, eventId: string, entry: Uint8Array, pii?: { salt: Uint8Array; data: Uint8Array }) {
+  async append(
+    tenantId: string,
+    eventId: string,
+    entry: Uint8Array,
+    pii?: { salt: Uint8Array; data: Uint8Array },
+  ) {
     const tx = this.db.tx(tenantId);
     await tx.$executeRaw`INSERT INTO audit_outbox (tenant_id, event_id, entry)
       VALUES (${tenantId}::uuid, ${eventId}::uuid, ${Buffer.from(entry)})`;
@@ -109,11 +114,18 @@ export class AuditRepository {
     }));
   }
 
-  async pendingCheckpoints(limit: number): Promise<{ tenantId: string; slug: string; size: bigint; root: Bytes }[]> {
+  async pendingCheckpoints(
+    limit: number,
+  ): Promise<{ tenantId: string; slug: string; size: bigint; root: Bytes }[]> {
     const rows = await this.db.client.$queryRaw<
       { tenant_id: string; tenant_slug: string; size: bigint; root: Bytes }[]
     >`SELECT * FROM arca_audit_pending_checkpoints(${limit}::int)`;
-    return rows.map((r) => ({ tenantId: r.tenant_id, slug: r.tenant_slug, size: BigInt(r.size), root: r.root }));
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      slug: r.tenant_slug,
+      size: BigInt(r.size),
+      root: r.root,
+    }));
   }
 
   async storeCheckpoint(tenantId: string, size: bigint, root: Uint8Array, note: string): Promise<boolean> {
@@ -224,7 +236,14 @@ export class AuditRepository {
   /** Number of `action` events matching `where` since `since` (alert rules). */
   async countSince(
     tenantId: string,
-    where: { action?: string; actions?: string[]; outcome?: string; actorId?: string; apiKeyId?: string; ip?: string },
+    where: {
+      action?: string;
+      actions?: string[];
+      outcome?: string;
+      actorId?: string;
+      apiKeyId?: string;
+      ip?: string;
+    },
     since: Date,
   ): Promise<{ count: number; firstSeq: bigint | null; lastSeq: bigint | null }> {
     const agg = await this.db.tx(tenantId).auditEntry.aggregate({
@@ -244,21 +263,37 @@ export class AuditRepository {
     return { count: agg._count._all, firstSeq: agg._min.seq, lastSeq: agg._max.seq };
   }
 
-  /** Distinct client IPs an API key was seen from before `before` (new-network rule). */
-  async keyIps(tenantId: string, apiKeyId: string, beforeSeq: bigint): Promise<string[]> {
-    const rows = await this.db.tx(tenantId).auditEntry.findMany({
-      where: { tenantId, apiKeyId, seq: { lt: beforeSeq }, ip: { not: null } },
-      distinct: ['ip'],
-      select: { ip: true },
-      take: 1000,
+  /** Networks each of `apiKeyIds` has acted from (new-network rule). */
+  async keyNetworks(tenantId: string, apiKeyIds: string[]): Promise<{ apiKeyId: string; network: string }[]> {
+    return this.db.tx(tenantId).auditKeyNetwork.findMany({
+      where: { tenantId, apiKeyId: { in: apiKeyIds } },
+      select: { apiKeyId: true, network: true },
     });
-    return rows.flatMap((r) => (r.ip ? [r.ip] : []));
+  }
+
+  async addKeyNetworks(
+    tenantId: string,
+    rows: { apiKeyId: string; network: string; firstSeq: bigint }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.tx(tenantId).auditKeyNetwork.createMany({
+      data: rows.map((r) => ({ tenantId, ...r })),
+      skipDuplicates: true,
+    });
   }
 
   /** Creates the alert unless one exists for the same rule, subject and window; true when created. */
   async raiseAlert(
     tenantId: string,
-    a: { rule: string; subject: string; windowStart: Date; eventCount: number; firstSeq: bigint; lastSeq: bigint; details: Prisma.InputJsonObject },
+    a: {
+      rule: string;
+      subject: string;
+      windowStart: Date;
+      eventCount: number;
+      firstSeq: bigint;
+      lastSeq: bigint;
+      details: Prisma.InputJsonObject;
+    },
   ): Promise<boolean> {
     const n = await this.db.tx(tenantId).$executeRaw`INSERT INTO audit_alerts
         (tenant_id, rule, subject, window_start, event_count, first_seq, last_seq, details)
@@ -273,7 +308,12 @@ export class AuditRepository {
       where: {
         tenantId,
         ...(before
-          ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] }
+          ? {
+              OR: [
+                { createdAt: { lt: before.createdAt } },
+                { createdAt: before.createdAt, id: { lt: before.id } },
+              ],
+            }
           : {}),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

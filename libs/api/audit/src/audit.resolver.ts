@@ -43,7 +43,9 @@ const toCheckpoint = (c: CheckpointView): AuditCheckpointModel => ({
 
 /** A whole number in [0, 2^53) given as a GraphQL Float. */
 function wholeNumber(value: number, field: string): bigint {
-  if (!Number.isSafeInteger(value) || value < 0) throw badInput(`${field} must be a whole number ≥ 0`, { field });
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw badInput(`${field} must be a whole number ≥ 0`, { field });
+  }
   return BigInt(value);
 }
 
@@ -51,7 +53,9 @@ function wholeNumber(value: number, field: string): bigint {
 export class AuditResolver {
   constructor(@Inject(AuditService) private readonly service: AuditService) {}
 
-  @Query(() => AuditEventConnection, { description: 'Audit events of your tenant, newest first unless newestFirst: false.' })
+  @Query(() => AuditEventConnection, {
+    description: 'Audit events of your tenant, newest first unless newestFirst: false.',
+  })
   @Can(Permission.AuditRead)
   async auditEvents(
     @Ctx() ctx: TenantContext,
@@ -73,7 +77,9 @@ export class AuditResolver {
     };
   }
 
-  @Query(() => AuditCheckpointModel, { description: "The latest signed checkpoint of your tenant log (NOT_FOUND before the first)." })
+  @Query(() => AuditCheckpointModel, {
+    description: 'The latest signed checkpoint of your tenant log (NOT_FOUND before the first).',
+  })
   @Can(Permission.AuditRead)
   async latestCheckpoint(@Ctx() ctx: TenantContext): Promise<AuditCheckpointModel> {
     const cp = await this.service.latestCheckpoint(ctx);
@@ -81,7 +87,9 @@ export class AuditResolver {
     return toCheckpoint(cp);
   }
 
-  @Query(() => [AuditCheckpointModel], { description: 'Signed checkpoints larger than afterSize, smallest first.' })
+  @Query(() => [AuditCheckpointModel], {
+    description: 'Signed checkpoints larger than afterSize, smallest first.',
+  })
   @Can(Permission.AuditRead)
   async auditCheckpoints(
     @Ctx() ctx: TenantContext,
@@ -95,14 +103,20 @@ export class AuditResolver {
     return rows.map(toCheckpoint);
   }
 
-  @Query(() => InclusionProofModel, { description: 'RFC 9162 inclusion proof of entry seq in the tree of treeSize.' })
+  @Query(() => InclusionProofModel, {
+    description: 'RFC 9162 inclusion proof of entry seq in the tree of treeSize.',
+  })
   @Can(Permission.AuditRead)
   async inclusionProof(
     @Ctx() ctx: TenantContext,
     @Args('seq', { type: () => Float }) seq: number,
     @Args('treeSize', { type: () => Float }) treeSize: number,
   ): Promise<InclusionProofModel> {
-    const p = await this.service.inclusionProof(ctx, wholeNumber(seq, 'seq'), wholeNumber(treeSize, 'treeSize'));
+    const p = await this.service.inclusionProof(
+      ctx,
+      wholeNumber(seq, 'seq'),
+      wholeNumber(treeSize, 'treeSize'),
+    );
     return {
       leafIndex: Number(p.leafIndex),
       treeSize: Number(p.treeSize),
@@ -119,7 +133,11 @@ export class AuditResolver {
     @Args('fromSize', { type: () => Float }) fromSize: number,
     @Args('toSize', { type: () => Float }) toSize: number,
   ): Promise<ConsistencyProofModel> {
-    const p = await this.service.consistencyProof(ctx, wholeNumber(fromSize, 'fromSize'), wholeNumber(toSize, 'toSize'));
+    const p = await this.service.consistencyProof(
+      ctx,
+      wholeNumber(fromSize, 'fromSize'),
+      wholeNumber(toSize, 'toSize'),
+    );
     return {
       size1: Number(p.size1),
       size2: Number(p.size2),

@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '@arca/api-db';
-import { badInput, decodeCursor, encodeCursor, failedPrecondition, notFound, pageSize, type TenantContext } from '@arca/api-core';
+import {
+  badInput,
+  decodeCursor,
+  encodeCursor,
+  failedPrecondition,
+  notFound,
+  pageSize,
+  type TenantContext,
+} from '@arca/api-core';
 import { consistencyProofFrom, inclusionProofFrom, type Hash } from '@arca/transparency';
 import { AuditRepository, type AuditEntryRow, type AuditEventFilter } from './audit.repository.js';
 import { DbNodeSource, rootAt } from './db-node-source.js';
@@ -132,7 +140,13 @@ export class AuditService {
         const source = new DbNodeSource(this.repo, ctx.tenantId);
         const out: { row: AuditEntryRow; proof: Hash[] | null }[] = [];
         for (const row of rows) {
-          out.push({ row, proof: row.seq < proofSize ? await inclusionProofFrom(source, Number(row.seq), Number(proofSize)) : null });
+          out.push({
+            row,
+            proof:
+              row.seq < proofSize
+                ? await inclusionProofFrom(source, Number(row.seq), Number(proofSize))
+                : null,
+          });
         }
         return out;
       });
@@ -147,10 +161,14 @@ export class AuditService {
     let before: { createdAt: Date; id: string } | undefined;
     if (after) {
       const [ms, id] = decodeCursor(after, 2);
-      if (typeof ms !== 'number' || typeof id !== 'string') throw badInput('invalid cursor', { field: 'after' });
+      if (typeof ms !== 'number' || typeof id !== 'string') {
+        throw badInput('invalid cursor', { field: 'after' });
+      }
       before = { createdAt: new Date(ms), id };
     }
-    const rows = await this.db.tenantTransaction(ctx.tenantId, () => this.repo.alerts(ctx.tenantId, size + 1, before));
+    const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
+      this.repo.alerts(ctx.tenantId, size + 1, before),
+    );
     const page = rows.slice(0, size);
     return {
       rows: page.map((row) => ({ row, cursor: encodeCursor([row.createdAt.getTime(), row.id]) })),
@@ -161,7 +179,9 @@ export class AuditService {
   private async requireSequenced(tenantId: string, size: bigint): Promise<void> {
     const head = await this.repo.head(tenantId);
     if (!head || head.size < size) {
-      throw failedPrecondition(`the audit log has ${head?.size ?? 0n} sequenced entries; ask for a smaller tree size`);
+      throw failedPrecondition(
+        `the audit log has ${head?.size ?? 0n} sequenced entries; ask for a smaller tree size`,
+      );
     }
   }
 
@@ -171,12 +191,21 @@ export class AuditService {
   ): Promise<CheckpointView> {
     const key = await this.keys.verifierKey(tenantId);
     if (!key) throw notFound('audit log key');
-    return { origin: key.origin, size: cp.size, rootHash: cp.root, note: cp.note, verifierKey: key.verifierKey, signedAt: cp.signedAt };
+    return {
+      origin: key.origin,
+      size: cp.size,
+      rootHash: cp.root,
+      note: cp.note,
+      verifierKey: key.verifierKey,
+      signedAt: cp.signedAt,
+    };
   }
 }
 
 function seqCursor(cursor: string): bigint {
   const [seq] = decodeCursor(cursor, 1);
-  if (typeof seq !== 'string' || !/^\d{1,19}$/.test(seq)) throw badInput('invalid cursor', { field: 'after' });
+  if (typeof seq !== 'string' || !/^\d{1,19}$/.test(seq)) {
+    throw badInput('invalid cursor', { field: 'after' });
+  }
   return BigInt(seq);
 }

@@ -41,7 +41,10 @@ export class DbNodeSource implements NodeSource {
     if (!tile) {
       const from = BigInt(tileIndex * TILE);
       const to = from + BigInt(TILE);
-      tile = level === 0 ? this.repo.leafHashes(this.tenantId, from, to) : this.repo.nodes(this.tenantId, level, from, to);
+      tile =
+        level === 0
+          ? this.repo.leafHashes(this.tenantId, from, to)
+          : this.repo.nodes(this.tenantId, level, from, to);
       this.tiles.set(key, tile);
     }
     return tile;

@@ -1,6 +1,12 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { LocalKeyProvider } from '@arca/crypto';
-import { ARCA_CONFIG, KEY_PROVIDER, SERVER_SECRETS, type ArcaConfig, type ServerSecrets } from './config/index.js';
+import {
+  ARCA_CONFIG,
+  KEY_PROVIDER,
+  SERVER_SECRETS,
+  type ArcaConfig,
+  type ServerSecrets,
+} from './config/index.js';
 import { LOGGER, type Logger } from './logging/logger.js';
 
 /** Validated config, server secrets, the master-key provider and the JSON logger, for every module. */

@@ -71,7 +71,13 @@ export class AuthService {
       await this.db.rescope({ tenantId: membership.tenantId });
       const session = await this.issuer.issue(membership.tenantId, user.id, request);
       await this.audit.record(
-        { tenantId: membership.tenantId, kind: 'user', userId: user.id, sessionId: session.sessionId, request },
+        {
+          tenantId: membership.tenantId,
+          kind: 'user',
+          userId: user.id,
+          sessionId: session.sessionId,
+          request,
+        },
         { action: 'auth.login', resource: { type: 'session', id: session.sessionId } },
       );
       return { ...session, user, tenant: membership.tenant, role: membership.role };
@@ -97,7 +103,12 @@ export class AuthService {
    * Records a failed login of a known account in each of its tenants (the one named by `tenantSlug` only, when
    * given), in the background: the response must not take longer for existing accounts than for unknown ones.
    */
-  private auditFailedLogin(userId: string, tenantSlug: string | undefined, request: RequestInfo, reason: string): void {
+  private auditFailedLogin(
+    userId: string,
+    tenantSlug: string | undefined,
+    request: RequestInfo,
+    reason: string,
+  ): void {
     this.audit.inBackground(async () => {
       const memberships = await this.db.outsideTransaction(() =>
         this.db.scopedTransaction({ userId }, () => this.users.membershipsForAuth(userId)),
@@ -137,7 +148,10 @@ export class AuthService {
     await this.db.scopedTransaction({ userId: ctx.userId, tenantId: ctx.tenantId }, async () => {
       await this.users.updatePasswordHashForAuth(ctx.userId, newHash, new Date());
       await this.sessions.revokeOthersForAuth(ctx.userId, keep);
-      await this.audit.record(ctx, { action: 'auth.password_change', details: { otherSessionsRevoked: true } });
+      await this.audit.record(ctx, {
+        action: 'auth.password_change',
+        details: { otherSessionsRevoked: true },
+      });
     });
     await this.throttle.recordSuccess(subject);
   }

@@ -53,12 +53,20 @@ export class IdentityCredentialResolver implements CredentialResolver {
     }
     const k = await this.apiKeys.resolve(this.hasher.hash(key));
     if (!k) throw unauthenticated('invalid API key');
-    const refused = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt.getTime() <= Date.now() ? 'expired' : null;
+    const refused = k.revokedAt
+      ? 'revoked'
+      : k.expiresAt && k.expiresAt.getTime() <= Date.now()
+        ? 'expired'
+        : null;
     if (refused) {
       // Someone holds a dead key: worth a record in the key's tenant log.
       await this.audit.recordDetached(
         { tenantId: k.tenantId, kind: 'user', userId: k.userId, apiKeyId: k.apiKeyId, request },
-        { action: `api_key.use_${refused}`, outcome: 'denied', resource: { type: 'api_key', id: k.apiKeyId } },
+        {
+          action: `api_key.use_${refused}`,
+          outcome: 'denied',
+          resource: { type: 'api_key', id: k.apiKeyId },
+        },
       );
       throw unauthenticated(`API key ${refused}`);
     }

@@ -109,7 +109,11 @@ export class ModelsService {
         await this.audit.record(ctx, {
           action: 'model.update',
           resource: { type: 'model', id, name: updated.name },
-          details: { fields: Object.keys(patch).filter((k) => patch[k as keyof ModelPatch] !== undefined).sort() },
+          details: {
+            fields: Object.keys(patch)
+              .filter((k) => patch[k as keyof ModelPatch] !== undefined)
+              .sort(),
+          },
         });
         return updated;
       }),
@@ -120,7 +124,9 @@ export class ModelsService {
     return this.db.tenantTransaction(ctx.tenantId, async () => {
       const model = await this.require(ctx, id, Permission.ModelsArchive);
       if (Boolean(model.archivedAt) === archived) return model;
-      const updated = await this.models.update(ctx.tenantId, id, { archivedAt: archived ? new Date() : null });
+      const updated = await this.models.update(ctx.tenantId, id, {
+        archivedAt: archived ? new Date() : null,
+      });
       await this.audit.record(ctx, {
         action: archived ? 'model.archive' : 'model.restore',
         resource: { type: 'model', id, name: model.name },

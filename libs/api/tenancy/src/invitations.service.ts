@@ -125,7 +125,12 @@ export class InvitationsService {
       await this.throttle.recordFailure(subject);
       await this.audit.recordDetached(
         { tenantId: invitation.tenantId, kind: 'user', userId: existing.id, request },
-        { action: 'member.join', outcome: 'denied', resource: { type: 'invitation', id: invitation.id }, reason: 'wrong password' },
+        {
+          action: 'member.join',
+          outcome: 'denied',
+          resource: { type: 'invitation', id: invitation.id },
+          reason: 'wrong password',
+        },
       );
       throw unauthenticated('this email already has an account; enter its password to accept');
     }

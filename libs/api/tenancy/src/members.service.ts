@@ -79,7 +79,11 @@ export class MembersService {
         throw failedPrecondition('the last owner cannot be removed; make someone else an owner first');
       }
       await this.members.remove(ctx.tenantId, userId);
-      await this.audit.record(ctx, { action: 'member.remove', resource: { type: 'member', id: userId }, details: { role: target.role } });
+      await this.audit.record(ctx, {
+        action: 'member.remove',
+        resource: { type: 'member', id: userId },
+        details: { role: target.role },
+      });
     });
   }
 }

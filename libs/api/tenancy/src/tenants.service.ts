@@ -47,7 +47,11 @@ export class TenantsService {
   async rename(ctx: TenantContext, name: string): Promise<TenantModel> {
     return this.db.tenantTransaction(ctx.tenantId, async () => {
       const tenant = await this.tenants.rename(ctx.tenantId, name);
-      await this.audit.record(ctx, { action: 'tenant.update', resource: { type: 'tenant', id: ctx.tenantId }, details: { name } });
+      await this.audit.record(ctx, {
+        action: 'tenant.update',
+        resource: { type: 'tenant', id: ctx.tenantId },
+        details: { name },
+      });
       return tenant;
     });
   }

@@ -57,8 +57,12 @@ export class AuditApi {
   }
 
   async inclusionProof(seq: number, treeSize: number): Promise<InclusionProof> {
-    return (await this.transport.graphql<{ inclusionProof: InclusionProof }>(InclusionProofDocument, { seq, treeSize }))
-      .inclusionProof;
+    return (
+      await this.transport.graphql<{ inclusionProof: InclusionProof }>(InclusionProofDocument, {
+        seq,
+        treeSize,
+      })
+    ).inclusionProof;
   }
 
   async consistencyProof(fromSize: number, toSize: number): Promise<ConsistencyProof> {
@@ -82,7 +86,9 @@ export class AuditApi {
    * Streams `GET /v1/audit/export`: first the latest checkpoint, then the entries it covers in order (from
    * `from`, before `to`), with inclusion proofs unless `proofs` is false.
    */
-  async *export(options: { from?: number; to?: number; proofs?: boolean } = {}): AsyncGenerator<AuditExportLine> {
+  async *export(
+    options: { from?: number; to?: number; proofs?: boolean } = {},
+  ): AsyncGenerator<AuditExportLine> {
     const query = new URLSearchParams();
     if (options.from !== undefined) query.set('from', String(options.from));
     if (options.to !== undefined) query.set('to', String(options.to));

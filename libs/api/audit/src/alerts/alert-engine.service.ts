@@ -24,7 +24,10 @@ export class AlertEngine {
       raised += await this.db.tenantTransaction(tenantId, async () => {
         let n = 0;
         for (const rule of ALERT_RULES) {
-          n += rule.kind === 'burst' ? await this.burst(tenantId, rule, events) : await this.newNetwork(tenantId, events);
+          n +=
+            rule.kind === 'burst'
+              ? await this.burst(tenantId, rule, events)
+              : await this.newNetwork(tenantId, events);
         }
         return n;
       });
@@ -53,7 +56,11 @@ export class AlertEngine {
         eventCount: count,
         firstSeq,
         lastSeq,
-        details: { description: rule.description, threshold: rule.threshold, windowSeconds: rule.windowMs / 1000 },
+        details: {
+          description: rule.description,
+          threshold: rule.threshold,
+          windowSeconds: rule.windowMs / 1000,
+        },
       });
       if (created) {
         raised++;
@@ -63,32 +70,39 @@ export class AlertEngine {
     return raised;
   }
 
+  /** One read and one write per batch and tenant, whatever the number of keys. */
   private async newNetwork(tenantId: string, events: SequencedEvent[]): Promise<number> {
-    let raised = 0;
+    const uses = events.flatMap((e) => {
+      const network = e.apiKeyId && e.ip ? networkOf(e.ip) : null;
+      return network && e.apiKeyId ? [{ apiKeyId: e.apiKeyId, network, seq: e.seq }] : [];
+    });
+    if (uses.length === 0) return 0;
     const known = new Map<string, Set<string>>();
-    for (const e of events) {
-      if (!e.apiKeyId || !e.ip) continue;
-      const network = networkOf(e.ip);
-      if (!network) continue;
-      let seen = known.get(e.apiKeyId);
-      if (!seen) {
-        const before = await this.repo.keyIps(tenantId, e.apiKeyId, e.seq);
-        seen = new Set(before.map(networkOf).filter((n): n is string => n !== null));
-        known.set(e.apiKeyId, seen);
-      }
+    for (const r of await this.repo.keyNetworks(tenantId, [...new Set(uses.map((u) => u.apiKeyId))])) {
+      known.set(r.apiKeyId, (known.get(r.apiKeyId) ?? new Set()).add(r.network));
+    }
+    const added: { apiKeyId: string; network: string; firstSeq: bigint }[] = [];
+    const alerts: { apiKeyId: string; network: string; seq: bigint; previous: string[] }[] = [];
+    for (const u of uses) {
+      const seen = known.get(u.apiKeyId) ?? new Set<string>();
+      if (seen.has(u.network)) continue;
       // A key's first use sets its baseline; only a later use from another network is news.
-      const isNew = seen.size > 0 && !seen.has(network);
-      const previous = [...seen];
-      seen.add(network);
-      if (!isNew) continue;
+      if (seen.size > 0) alerts.push({ ...u, previous: [...seen] });
+      seen.add(u.network);
+      known.set(u.apiKeyId, seen);
+      added.push({ apiKeyId: u.apiKeyId, network: u.network, firstSeq: u.seq });
+    }
+    await this.repo.addKeyNetworks(tenantId, added);
+    let raised = 0;
+    for (const a of alerts) {
       const created = await this.repo.raiseAlert(tenantId, {
         rule: 'api_key_new_network',
-        subject: `api_key:${e.apiKeyId}:${network}`,
+        subject: `api_key:${a.apiKeyId}:${a.network}`,
         windowStart: new Date(0),
         eventCount: 1,
-        firstSeq: e.seq,
-        lastSeq: e.seq,
-        details: { network, knownNetworks: previous.slice(0, 20) },
+        firstSeq: a.seq,
+        lastSeq: a.seq,
+        details: { network: a.network, knownNetworks: a.previous.slice(0, 20) },
       });
       if (created) raised++;
     }

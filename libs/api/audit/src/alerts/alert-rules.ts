@@ -42,7 +42,10 @@ export const ALERT_RULES: readonly AlertRule[] = [
     windowMs: 5 * 60_000,
     match: (e) =>
       e.action === 'auth.login' && e.outcome === 'denied' && e.actorId
-        ? { subject: `user:${e.actorId}`, where: { actions: ['auth.login'], outcome: 'denied', actorId: e.actorId } }
+        ? {
+            subject: `user:${e.actorId}`,
+            where: { actions: ['auth.login'], outcome: 'denied', actorId: e.actorId },
+          }
         : null,
   },
   {
@@ -64,8 +67,15 @@ export const ALERT_RULES: readonly AlertRule[] = [
     windowMs: 5 * 60_000,
     match: (e) => {
       if (e.action !== 'authz.denied') return null;
-      if (e.apiKeyId) return { subject: `api_key:${e.apiKeyId}`, where: { actions: ['authz.denied'], apiKeyId: e.apiKeyId } };
-      if (e.actorId) return { subject: `user:${e.actorId}`, where: { actions: ['authz.denied'], actorId: e.actorId } };
+      if (e.apiKeyId) {
+        return {
+          subject: `api_key:${e.apiKeyId}`,
+          where: { actions: ['authz.denied'], apiKeyId: e.apiKeyId },
+        };
+      }
+      if (e.actorId) {
+        return { subject: `user:${e.actorId}`, where: { actions: ['authz.denied'], actorId: e.actorId } };
+      }
       return null;
     },
   },
@@ -77,8 +87,18 @@ export const ALERT_RULES: readonly AlertRule[] = [
     windowMs: 10 * 60_000,
     match: (e) => {
       if (!DOWNLOAD_ACTIONS.includes(e.action) || e.outcome !== 'success') return null;
-      if (e.apiKeyId) return { subject: `api_key:${e.apiKeyId}`, where: { actions: DOWNLOAD_ACTIONS, outcome: 'success', apiKeyId: e.apiKeyId } };
-      if (e.actorId) return { subject: `user:${e.actorId}`, where: { actions: DOWNLOAD_ACTIONS, outcome: 'success', actorId: e.actorId } };
+      if (e.apiKeyId) {
+        return {
+          subject: `api_key:${e.apiKeyId}`,
+          where: { actions: DOWNLOAD_ACTIONS, outcome: 'success', apiKeyId: e.apiKeyId },
+        };
+      }
+      if (e.actorId) {
+        return {
+          subject: `user:${e.actorId}`,
+          where: { actions: DOWNLOAD_ACTIONS, outcome: 'success', actorId: e.actorId },
+        };
+      }
       return null;
     },
   },
@@ -105,5 +125,8 @@ export function networkOf(ip: string): string | null {
   if (missing < 0 || (!ip.includes('::') && missing !== 0)) return null;
   const groups = [...left, ...Array<string>(missing).fill('0'), ...right].map((g) => parseInt(g || '0', 16));
   if (groups.length !== 8 || groups.some((g) => Number.isNaN(g) || g > 0xffff)) return null;
-  return `${groups.slice(0, 3).map((g) => g.toString(16)).join(':')}::/48`;
+  return `${groups
+    .slice(0, 3)
+    .map((g) => g.toString(16))
+    .join(':')}::/48`;
 }

@@ -26,7 +26,9 @@ export class AuditEventFilter {
   })
   @IsOptional()
   @IsString()
-  @Matches(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.?$/, { message: 'action must look like model.create or model.' })
+  @Matches(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.?$/, {
+    message: 'action must look like model.create or model.',
+  })
   @MaxLength(100)
   action?: string;
 

@@ -42,7 +42,9 @@ export class AuditEventModel {
   @Field(() => String, { nullable: true })
   ip: string | null;
 
-  @Field({ description: 'The canonical JSON (RFC 8785) that was hashed; its UTF-8 bytes are the Merkle leaf.' })
+  @Field({
+    description: 'The canonical JSON (RFC 8785) that was hashed; its UTF-8 bytes are the Merkle leaf.',
+  })
   entry: string;
 
   @Field({ description: 'SHA-256(0x00 ‖ entry), hex.' })
@@ -171,4 +173,3 @@ export class AuditAlertConnection {
   @Field(() => PageInfo)
   pageInfo: PageInfo;
 }
-

@@ -34,7 +34,15 @@ export class DomainErrorHttpFilter implements ExceptionFilter<DomainError> {
     reply
       .status(status)
       .header('content-type', 'application/json; charset=utf-8')
-      .send(JSON.stringify({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }));
+      .send(
+        JSON.stringify({
+          error: {
+            code: error.code,
+            message: error.message,
+            ...(error.details ? { details: error.details } : {}),
+          },
+        }),
+      );
     return undefined;
   }
 }
