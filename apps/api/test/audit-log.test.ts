@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { AuditRepository } from '@arca/api-audit';
+import { AuditRepository, AuditSequencer } from '@arca/api-audit';
 import { ArcaError, type AuditEvent } from '@arca/sdk';
 import {
   hexToBytes,
@@ -322,6 +322,35 @@ describe('append-only storage', () => {
     expect((await events(tenant.owner.apiKey, { resourceId: ok.id })).map((e) => e.action)).toEqual([
       'model.create',
     ]);
+  });
+});
+
+describe('sequencer leadership', () => {
+  const holders = async (): Promise<number> =>
+    (
+      await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 72707371 AND granted`,
+      )
+    ).rows[0]!.n;
+
+  it('exactly one replica holds the sequencer lock; when it stops, another takes over', async () => {
+    const second = await TestApp.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await holders()) !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await holders()).toBe(1);
+      const ours = [t, second].filter((a) => a.app.get(AuditSequencer).isLeader);
+      expect(ours.length).toBeLessThanOrEqual(1);
+      if (ours[0] === second) {
+        await second.close();
+        const until = Date.now() + 10_000;
+        while ((await holders()) !== 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+        expect(await holders()).toBe(1);
+        expect(second.app.get(AuditSequencer).isLeader).toBe(false);
+      }
+    } finally {
+      await second.close().catch(() => undefined);
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Db, DB_OPTIONS, type PrismaConnectionOptions } from '@arca/api-db';
 import { ARCA_CONFIG, LOGGER, type ArcaConfig, type Logger } from '@arca/api-core';
 import { formatCheckpoint, signNote } from '@arca/transparency';
-import { AuditRepository, type SequencedEvent } from './audit.repository.js';
+import { AuditRepository } from './audit.repository.js';
 import { AlertEngine } from './alerts/alert-engine.service.js';
 import { AuditLog } from './audit-log.service.js';
 import { LogKeys } from './log-keys.service.js';
@@ -66,11 +66,31 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
   async sequenceAll(): Promise<number> {
     let total = 0;
     for (;;) {
-      const batch = await this.repo.sequence(BATCH);
-      total += batch.length;
-      if (batch.length > 0) await this.evaluateAlerts(batch);
-      if (batch.length < BATCH) return total;
+      const appended = await this.sequenceBatch();
+      total += appended;
+      if (appended < BATCH) return total;
     }
+  }
+
+  /**
+   * One batch and its alerts in one transaction: once a batch is visible, so are its alerts, and the database lock
+   * that serialises sequencers covers both. A failing rule is rolled back to a savepoint and logged; it never
+   * holds the log back.
+   */
+  private sequenceBatch(): Promise<number> {
+    return this.db.scopedTransaction({}, async () => {
+      const batch = await this.repo.sequence(BATCH);
+      if (batch.length > 0) {
+        await this.repo.savepointAlerts();
+        try {
+          await this.alerts.evaluate(batch);
+        } catch (error) {
+          await this.repo.rollbackToAlerts();
+          this.logger.error({ err: error }, 'audit alert evaluation failed');
+        }
+      }
+      return batch.length;
+    });
   }
 
   /** Signs and stores a checkpoint for each tenant whose log has grown since its last one. */
@@ -94,14 +114,6 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
       }
     }
     return signed;
-  }
-
-  private async evaluateAlerts(batch: SequencedEvent[]): Promise<void> {
-    try {
-      await this.alerts.evaluate(batch);
-    } catch (error) {
-      this.logger.error({ err: error }, 'audit alert evaluation failed');
-    }
   }
 
   private async run(): Promise<void> {

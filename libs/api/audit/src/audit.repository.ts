@@ -82,9 +82,9 @@ export class AuditRepository {
     }
   }
 
-  /** One sequencer batch; runs in its own implicit transaction (the function locks and is all-or-nothing). */
+  /** One sequencer batch, in the open transaction (the function's lock is held until it commits). */
   async sequence(limit: number): Promise<SequencedEvent[]> {
-    const rows = await this.db.client.$queryRaw<
+    const rows = await this.db.currentTx().$queryRaw<
       {
         tenant_id: string;
         seq: bigint;
@@ -112,6 +112,15 @@ export class AuditRepository {
       resourceId: r.resource_id,
       ip: r.ip,
     }));
+  }
+
+  /** A savepoint before the alert rules: a failing rule is undone without losing the sequenced batch. */
+  async savepointAlerts(): Promise<void> {
+    await this.db.currentTx().$executeRaw`SAVEPOINT alerts`;
+  }
+
+  async rollbackToAlerts(): Promise<void> {
+    await this.db.currentTx().$executeRaw`ROLLBACK TO SAVEPOINT alerts`;
   }
 
   async pendingCheckpoints(

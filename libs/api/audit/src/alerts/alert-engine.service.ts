@@ -16,21 +16,20 @@ export class AlertEngine {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** Evaluates the rules on a sequenced batch, in the caller's (sequencer's) open transaction. */
   async evaluate(batch: readonly SequencedEvent[]): Promise<number> {
     let raised = 0;
     const byTenant = new Map<string, SequencedEvent[]>();
     for (const e of batch) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
     for (const [tenantId, events] of byTenant) {
-      raised += await this.db.tenantTransaction(tenantId, async () => {
-        let n = 0;
-        for (const rule of ALERT_RULES) {
-          n +=
-            rule.kind === 'burst'
-              ? await this.burst(tenantId, rule, events)
-              : await this.newNetwork(tenantId, events);
-        }
-        return n;
-      });
+      // Runs inside the sequencer's transaction, switching the RLS scope from tenant to tenant.
+      await this.db.rescope({ tenantId });
+      for (const rule of ALERT_RULES) {
+        raised +=
+          rule.kind === 'burst'
+            ? await this.burst(tenantId, rule, events)
+            : await this.newNetwork(tenantId, events);
+      }
     }
     return raised;
   }
