@@ -30,19 +30,11 @@ export interface AuditEventFilter {
   to?: Date;
 }
 
-export interface SequencedEvent {
-  tenantId: string;
-  seq: bigint;
-  eventTime: Date;
-  action: string;
-  outcome: string;
-  actorKind: string;
-  actorId: string | null;
-  apiKeyId: string | null;
-  resourceType: string | null;
-  resourceId: string | null;
-  ip: string | null;
-}
+/** What the sequencer reports for each appended entry: its tenant and the derived columns. */
+export type SequencedEvent = { tenantId: string } & Omit<
+  AuditEntryRow,
+  'eventId' | 'entry' | 'leafHash' | 'sequencedAt'
+>;
 
 const ENTRY_SELECT = {
   seq: true,
