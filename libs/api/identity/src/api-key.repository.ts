@@ -19,19 +19,17 @@ export class ApiKeyRepository {
 
   /** One round trip: the key row (also revoked/expired ones, so callers can tell why) and its creator's role. */
   async resolve(keyHash: Bytes): Promise<ResolvedApiKey | null> {
-    const rows = await this.db.client.$queryRaw<
-      {
-        api_key_id: string;
-        tenant_id: string;
-        tenant_slug: string;
-        user_id: string;
-        role: MemberRole | null;
-        scopes: string[] | null;
-        model_ids: string[] | null;
-        expires_at: Date | null;
-        revoked_at: Date | null;
-      }[]
-    >`SELECT * FROM arca_resolve_api_key(${keyHash}::bytea)`;
+    const rows = await this.db.lookup<{
+      api_key_id: string;
+      tenant_id: string;
+      tenant_slug: string;
+      user_id: string;
+      role: MemberRole | null;
+      scopes: string[] | null;
+      model_ids: string[] | null;
+      expires_at: Date | null;
+      revoked_at: Date | null;
+    }>('SELECT * FROM arca_resolve_api_key($1::bytea)', [keyHash]);
     const r = rows[0];
     if (!r) return null;
     return {

@@ -1,0 +1,138 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+// apps/api/package.json does not list pg (it reaches the app through @arca/api-db), as in db-wall.test.ts.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Db, DbScopeError, createPrismaClient, type TxClient } from '@arca/api-db';
+
+// Db's own transaction control (BEGIN + settings in one message on a pooled connection, COMMIT/ROLLBACK by the
+// pg driver, Prisma running the queries through a per-transaction lane): rollback, no leaked settings, stale
+// transaction clients refused, Prisma's multi-statement writes inside the transaction. Pool of one connection,
+// so every transaction reuses the backend the previous one left.
+
+const adminUrl = inject('databaseAdminUrl');
+const appUrl = inject('databaseAppUrl');
+
+let admin: pg.Client;
+let db: Db;
+const A = { id: randomUUID(), ownerId: randomUUID() };
+const B = { id: randomUUID(), ownerId: randomUUID() };
+
+const settingAndVisible = async (): Promise<{ v: string; n: number }> => {
+  const rows = await db.lookup<{ v: string | null; n: string }>(
+    `SELECT current_setting('app.tenant_id', true) AS v, (SELECT count(*) FROM models) AS n`,
+    [],
+  );
+  return { v: rows[0]!.v ?? '', n: Number(rows[0]!.n) };
+};
+
+beforeAll(async () => {
+  admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  for (const t of [A, B]) {
+    const tag = randomBytes(5).toString('hex');
+    await admin.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $2)`, [t.id, `tx-${tag}`]);
+    await admin.query(
+      `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, 'owner', 'x')`,
+      [t.ownerId, `owner-${tag}@tx.test`],
+    );
+    await admin.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+      t.id,
+      t.ownerId,
+    ]);
+  }
+  db = new Db(createPrismaClient({ connectionString: appUrl, poolMax: 1, statementTimeoutMs: 5_000 }));
+});
+
+afterAll(async () => {
+  await db?.close();
+  await admin.query('DELETE FROM tenants WHERE id = ANY($1::uuid[])', [[A.id, B.id]]);
+  await admin.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [[A.ownerId, B.ownerId]]);
+  await admin.end();
+});
+
+const newModel = (tx: TxClient, t: typeof A, name: string) =>
+  tx.model.create({ data: { tenantId: t.id, name, createdById: t.ownerId }, include: { grants: true } });
+
+describe('Db transactions', () => {
+  it('commits, and leaves neither the tenant setting nor visibility on the pooled connection', async () => {
+    const name = `kept-${randomUUID()}`;
+    const created = await db.tenantTransaction(A.id, () => newModel(db.tx(A.id), A, name));
+    expect(created).toMatchObject({ name, tenantId: A.id, grants: [] });
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+    const { rowCount } = await admin.query('SELECT 1 FROM models WHERE id = $1', [created.id]);
+    expect(rowCount).toBe(1);
+  });
+
+  it('rolls back every write, including Prisma multi-statement writes, when fn throws', async () => {
+    const name = `gone-${randomUUID()}`;
+    await expect(
+      db.tenantTransaction(A.id, async () => {
+        await newModel(db.tx(A.id), A, name);
+        await db.tx(A.id).model.upsert({
+          where: { tenantId_name: { tenantId: A.id, name: `${name}-2` } },
+          create: { tenantId: A.id, name: `${name}-2`, createdById: A.ownerId },
+          update: {},
+        });
+        expect(await db.tx(A.id).model.count({ where: { name: { startsWith: name } } })).toBe(2);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const { rowCount } = await admin.query('SELECT 1 FROM models WHERE name LIKE $1', [`${name}%`]);
+    expect(rowCount).toBe(0);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+
+  it('a failed statement aborts the transaction; the connection is clean afterwards', async () => {
+    const name = `dup-${randomUUID()}`;
+    await db.tenantTransaction(A.id, () => newModel(db.tx(A.id), A, name));
+    await expect(db.tenantTransaction(A.id, () => newModel(db.tx(A.id), A, name))).rejects.toMatchObject({
+      code: 'P2002',
+    });
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+    const n = await db.tenantTransaction(B.id, () => db.tx(B.id).model.count());
+    expect(n).toBe(0); // B, on the same backend, sees none of A's models
+  });
+
+  it('refuses a transaction client used after its transaction ended, even while another one is open', async () => {
+    let stale: TxClient | undefined;
+    await db.tenantTransaction(A.id, async () => {
+      stale = db.tx(A.id);
+      await stale.model.count();
+    });
+    const useStale = async (): Promise<unknown> => stale!.model.findMany();
+    await expect(useStale()).rejects.toThrow(/transaction is closed/);
+    await db.tenantTransaction(B.id, async () => {
+      // B's transaction holds the lane (and the only connection) now; A's stale client must not run in it.
+      await expect(useStale()).rejects.toThrow(/transaction is closed/);
+      expect(await db.tx(B.id).model.count()).toBe(0);
+    });
+  });
+
+  it('nested calls join; another tenant or a nested scoped transaction is refused', async () => {
+    await db.tenantTransaction(A.id, async () => {
+      const outer = await db.tx(A.id).$queryRaw<{ x: string }[]>`SELECT txid_current()::text AS x`;
+      const inner = await db.tenantTransaction(
+        A.id,
+        () => db.tx(A.id).$queryRaw<{ x: string }[]>`SELECT txid_current()::text AS x`,
+      );
+      expect(inner[0]!.x).toBe(outer[0]!.x);
+      await expect(db.tenantTransaction(B.id, () => Promise.resolve())).rejects.toThrow(DbScopeError);
+      await expect(db.scopedTransaction({ userId: A.ownerId }, () => Promise.resolve())).rejects.toThrow(
+        DbScopeError,
+      );
+    });
+  });
+
+  it('binds non-UUID settings as parameters and rejects a non-UUID tenant before any SQL', async () => {
+    const email = "o'brien\\@example.test";
+    const seen = await db.scopedTransaction(
+      { tenantId: A.id, loginEmail: email },
+      () =>
+        db.currentTx().$queryRaw<{ t: string; e: string }[]>`
+        SELECT current_setting('app.tenant_id', true) AS t, current_setting('app.login_email', true) AS e`,
+    );
+    expect(seen).toEqual([{ t: A.id, e: email }]);
+    await expect(db.tenantTransaction(`${A.id}'; --`, () => Promise.resolve())).rejects.toThrow(DbScopeError);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+});
