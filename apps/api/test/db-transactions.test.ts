@@ -136,3 +136,51 @@ describe('Db transactions', () => {
     expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
   });
 });
+
+describe('arca_resolve_api_key (through Db.lookup)', () => {
+  const resolve = (hash: Buffer) =>
+    db.lookup<{ api_key_id: string; role: string | null; revoked_at: Date | null }>(
+      'SELECT * FROM arca_resolve_api_key($1::bytea)',
+      [hash],
+    );
+  const lastUsed = async (id: string): Promise<Date | null> =>
+    (await admin.query<{ t: Date | null }>('SELECT last_used_at AS t FROM api_keys WHERE id = $1', [id]))
+      .rows[0]!.t;
+  const newKey = async (extra = ''): Promise<{ id: string; hash: Buffer }> => {
+    const hash = randomBytes(32);
+    const { rows } = await admin.query<{ id: string }>(
+      `INSERT INTO api_keys (tenant_id, created_by, name, key_hash, display_prefix, scopes, model_ids, expires_at${extra ? ', revoked_at' : ''})
+       VALUES ($1, $2, 'k', $3, 'arca_xxxxxxxx', ARRAY['models:read'], ARRAY[]::uuid[], now() + interval '1 day'${extra ? ', now()' : ''})
+       RETURNING id`,
+      [A.id, A.ownerId, hash],
+    );
+    return { id: rows[0]!.id, hash };
+  };
+
+  it('resolves a usable key and touches last_used_at at most once a minute', async () => {
+    const key = await newKey();
+    expect(await resolve(key.hash)).toEqual([
+      expect.objectContaining({ api_key_id: key.id, role: 'owner', revoked_at: null }),
+    ]);
+    const first = await lastUsed(key.id);
+    expect(first).toBeInstanceOf(Date);
+    await resolve(key.hash);
+    expect(await lastUsed(key.id)).toEqual(first);
+    await admin.query(`UPDATE api_keys SET last_used_at = now() - interval '2 minutes' WHERE id = $1`, [
+      key.id,
+    ]);
+    const stale = await lastUsed(key.id);
+    await resolve(key.hash);
+    expect((await lastUsed(key.id))!.getTime()).toBeGreaterThan(stale!.getTime() + 60_000);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+
+  it('returns a revoked key (so the caller can say why) without touching it; unknown hashes return nothing', async () => {
+    const key = await newKey('revoked');
+    expect(await resolve(key.hash)).toEqual([expect.objectContaining({ api_key_id: key.id })]);
+    expect((await resolve(key.hash))[0]!.revoked_at).toBeInstanceOf(Date);
+    expect(await lastUsed(key.id)).toBeNull();
+    expect(await resolve(randomBytes(32))).toEqual([]);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+});
