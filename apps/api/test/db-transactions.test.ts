@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 // apps/api/package.json does not list pg (it reaches the app through @arca/api-db), as in db-wall.test.ts.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Db, DbScopeError, createPrismaClient, type TxClient } from '@arca/api-db';
+import { Db, DbScopeError, createPrismaClient, poolOf, type TxClient } from '@arca/api-db';
 
 // Db's own transaction control (BEGIN + settings in one message on a pooled connection, COMMIT/ROLLBACK by the
 // pg driver, Prisma running the queries through a per-transaction lane): rollback, no leaked settings, stale
@@ -182,5 +182,100 @@ describe('arca_resolve_api_key (through Db.lookup)', () => {
     expect(await lastUsed(key.id)).toBeNull();
     expect(await resolve(randomBytes(32))).toEqual([]);
     expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+});
+
+describe('Db.lookupAndBegin (credential lookup in the BEGIN message, adopted by the request)', () => {
+  const LOOKUP = 'arca_resolve_api_key_scoped';
+  const keyFor = async (t: typeof A, revoked = false): Promise<Buffer> => {
+    const hash = randomBytes(32);
+    await admin.query(
+      `INSERT INTO api_keys (tenant_id, created_by, name, key_hash, display_prefix, scopes, model_ids, expires_at, revoked_at)
+       VALUES ($1, $2, 'k', $3, 'arca_xxxxxxxx', ARRAY['models:read'], ARRAY[]::uuid[], now() + interval '1 day', $4)`,
+      [t.id, t.ownerId, hash, revoked ? new Date() : null],
+    );
+    return hash;
+  };
+  /** Runs `fn` as one request (request scope, then its end) and counts the pool checkouts it made. */
+  const asRequest = async <T>(fn: () => Promise<T>): Promise<{ result: T; checkouts: number }> => {
+    const pool = poolOf(db.client);
+    const connect = pool.connect;
+    let checkouts = 0;
+    pool.connect = function (this: typeof pool, ...args: unknown[]) {
+      checkouts++;
+      return (connect as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof pool.connect;
+    const key = {};
+    try {
+      const result = await new Promise<T>((resolve, reject) =>
+        db.requestScope(key, () => void fn().then(resolve, reject)),
+      );
+      await db.endRequestScope(key);
+      return { result, checkouts };
+    } finally {
+      pool.connect = connect;
+    }
+  };
+  const modelIn = async (t: typeof A): Promise<string> =>
+    (
+      await admin.query<{ id: string }>(
+        `INSERT INTO models (tenant_id, name, created_by) VALUES ($1, $2, $3) RETURNING id`,
+        [t.id, `m-${randomUUID()}`, t.ownerId],
+      )
+    ).rows[0]!.id;
+
+  it("the request's first tenantTransaction for the key's tenant runs in the lookup's transaction", async () => {
+    const hash = await keyFor(A);
+    const modelId = await modelIn(A);
+    const { result, checkouts } = await asRequest(async () => {
+      const rows = await db.lookupAndBegin<{ tenant_id: string }>(LOOKUP, hash);
+      expect(rows).toEqual([expect.objectContaining({ tenant_id: A.id })]);
+      return db.tenantTransaction(A.id, async () => {
+        const s = await db.tx(A.id).$queryRaw<
+          { t: string }[]
+        >`SELECT current_setting('app.tenant_id', true) AS t`;
+        return {
+          setting: s[0]!.t,
+          ids: (await db.tx(A.id).model.findMany({ select: { id: true } })).map((m) => m.id),
+        };
+      });
+    });
+    expect(checkouts).toBe(1); // one connection, one transaction
+    expect(result.setting).toBe(A.id);
+    expect(result.ids).toContain(modelId);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+
+  it('a revoked key scopes nothing; a transaction for another tenant never adopts the pending one', async () => {
+    const revoked = await keyFor(A, true);
+    const { checkouts } = await asRequest(async () => {
+      const rows = await db.lookupAndBegin<{ revoked_at: Date | null }>(LOOKUP, revoked);
+      expect(rows[0]!.revoked_at).toBeInstanceOf(Date);
+      expect(await db.tenantTransaction(A.id, () => db.tx(A.id).model.count())).toBeGreaterThan(0);
+    });
+    expect(checkouts).toBe(2); // the lookup's transaction was closed, not adopted
+    const usable = await keyFor(A);
+    const other = await asRequest(async () => {
+      await db.lookupAndBegin(LOOKUP, usable);
+      // Pool of one: the pending transaction must be closed first, or this would wait forever.
+      return db.tenantTransaction(B.id, async () => {
+        const s = await db.tx(B.id).$queryRaw<
+          { t: string }[]
+        >`SELECT current_setting('app.tenant_id', true) AS t`;
+        return { setting: s[0]!.t, n: await db.tx(B.id).model.count() };
+      });
+    });
+    expect(other.result).toEqual({ setting: B.id, n: 0 });
+    expect(other.checkouts).toBe(2);
+  });
+
+  it('an unused pending transaction is committed at the end of the request; outside a request it is a plain lookup', async () => {
+    const hash = await keyFor(A);
+    const { checkouts } = await asRequest(() => db.lookupAndBegin(LOOKUP, hash));
+    expect(checkouts).toBe(1);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+    expect(await db.lookupAndBegin(LOOKUP, hash)).toEqual([expect.objectContaining({ tenant_id: A.id })]);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+    await expect(db.lookupAndBegin("x'; --", hash)).rejects.toThrow(DbScopeError);
   });
 });

@@ -4,32 +4,28 @@ import { isUuid } from '@arca/contracts';
 import { poolOf, type PrismaClient, type TxClient } from './prisma-client.js';
 import { ConnectionLane } from './connection-lane.js';
 import { DbUnavailableError, isUnavailable } from './db-errors.js';
+import { DbScopeError, PgTransaction, type ActiveTransaction, type DbScope } from './pg-transaction.js';
 import { statementName } from './statement-names.js';
 import { TransactionGate } from './transaction-gate.js';
 
 export { DbUnavailableError } from './db-errors.js';
+export { DbScopeError, type DbScope } from './pg-transaction.js';
 
-/** Transaction-local settings read by the RLS policies (see prisma/migrations/*_init). */
-export interface DbScope {
-  tenantId?: string | null;
-  userId?: string | null;
-  loginEmail?: string | null;
-  authLookup?: string | null;
-}
-
-interface ActiveTransaction {
-  tx: TxClient;
-  conn: pg.PoolClient;
-  scope: DbScope;
-  closed: boolean;
-}
-
-/** A transaction still open after this long is rolled back and its connection closed. */
-const TX_TIMEOUT_MS = 15_000;
 const SCOPE_KEYS = ['tenantId', 'userId', 'loginEmail', 'authLookup'] as const;
 
-export class DbScopeError extends Error {
-  override readonly name = 'DbScopeError';
+/** A transaction opened together with a request's credential lookup, waiting for the request to use it. */
+interface Pending {
+  tenantId: string;
+  transaction: PgTransaction;
+  /** Frees the transaction's gate slot. */
+  settle: () => void;
+}
+
+/** One HTTP request (see requestScope). */
+interface RequestScope {
+  pending?: Pending;
+  lookupStarted: boolean;
+  ended: boolean;
 }
 
 /**
@@ -41,13 +37,16 @@ export class DbScopeError extends Error {
 export class Db {
   private readonly als = new AsyncLocalStorage<ActiveTransaction>();
 
+  private readonly requests = new AsyncLocalStorage<RequestScope>();
+  private readonly requestScopes = new WeakMap<object, RequestScope>();
+
   private readonly gate: TransactionGate;
 
   private readonly pool: pg.Pool;
 
   /** One lane per admitted transaction; the gate admits at most `maxTransactions`, so there are never more. */
-  private readonly lanes: ConnectionLane[] = [];
   private readonly freeLanes: ConnectionLane[] = [];
+  private readonly lanes: ConnectionLane[] = [];
 
   /**
    * `client` must come from createPrismaClient (its pg pool carries the transactions). `maxTransactions` should
@@ -61,7 +60,10 @@ export class Db {
     this.gate = new TransactionGate(opts.maxTransactions ?? 8, opts.queueTimeoutMs ?? 10_000);
   }
 
-  /** Runs `fn` in one transaction scoped to `tenantId`; nested calls for the same tenant join it. */
+  /**
+   * Runs `fn` in one transaction scoped to `tenantId`; nested calls for the same tenant join it. The first call
+   * of a request adopts the transaction its credential lookup opened for this tenant (lookupAndBegin).
+   */
   async tenantTransaction<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
     const active = this.als.getStore();
     if (active) {
@@ -70,6 +72,18 @@ export class Db {
       }
       return fn();
     }
+    const request = this.requests.getStore();
+    const pending = request?.pending;
+    if (pending?.tenantId === tenantId && pending.transaction.isOpen) {
+      request!.pending = undefined;
+      try {
+        return await pending.transaction.run(this.als, fn);
+      } catch (error) {
+        throw isUnavailable(error) ? new DbUnavailableError(error) : error;
+      } finally {
+        pending.settle();
+      }
+    }
     return this.scopedTransaction({ tenantId }, fn);
   }
 
@@ -77,8 +91,22 @@ export class Db {
   async scopedTransaction<T>(scope: DbScope, fn: () => Promise<T>): Promise<T> {
     if (this.als.getStore()) throw new DbScopeError('nested scoped transactions are not supported');
     checkScope(scope);
+    // Never hold a pending transaction's slot while waiting for another one.
+    await this.closePending(this.requests.getStore());
+    const uuidsOnly = !scope.loginEmail && !scope.authLookup;
     try {
-      return await this.gate.run(() => this.transaction(scope, fn));
+      return await this.gate.run(async () => {
+        // UUID-only scopes (validated) go out as literals with BEGIN; emails and hashes as bind parameters.
+        const { transaction } = await this.open(uuidsOnly ? `BEGIN; ${scopeSql(scope)}` : 'BEGIN');
+        if (uuidsOnly) {
+          transaction.active.scope = { tenantId: scope.tenantId ?? null, userId: scope.userId ?? null };
+          return transaction.run(this.als, fn);
+        }
+        return transaction.run(this.als, async () => {
+          await this.rescope(scope);
+          return fn();
+        });
+      });
     } catch (error) {
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;
     }
@@ -128,64 +156,78 @@ export class Db {
     return (await this.pool.query<R>({ name: statementName(text), text, values })).rows;
   }
 
+  /**
+   * A request's credential lookup, sent in one message with the BEGIN of the transaction its first
+   * tenantTransaction will adopt: one round trip instead of two. `fn` is a SQL function taking the credential's
+   * HMAC that sets `app.tenant_id` transaction-locally only for a usable credential; the transaction is kept
+   * for that tenant (and only for it), and is committed unused if the request never asks for it. Outside a
+   * request scope, or for a second lookup in one request, this is a plain `lookup`.
+   */
+  async lookupAndBegin<R extends pg.QueryResultRow>(fn: string, secretHash: Uint8Array): Promise<R[]> {
+    const request = this.requests.getStore();
+    if (!/^[a-z_]+$/.test(fn)) throw new DbScopeError('invalid lookup function name');
+    if (!request || request.lookupStarted || request.ended || this.als.getStore()) {
+      return this.lookup<R>(`SELECT * FROM ${fn}($1::bytea)`, [secretHash]);
+    }
+    request.lookupStarted = true;
+    // Hex of our own HMAC output: the only value interpolated, and only [0-9a-f] by construction.
+    const hex = Buffer.from(secretHash).toString('hex');
+    return new Promise<R[]>((resolve, reject) => {
+      this.gate
+        .run(async () => {
+          const { transaction, results } = await this.open(
+            `BEGIN; SELECT * FROM ${fn}('\\x${hex}'::bytea); ` +
+              `SELECT current_setting('app.tenant_id', true) AS scope`,
+          );
+          resolve((results[1]?.rows ?? []) as R[]);
+          const tenantId = (results[2]?.rows[0] as { scope?: string } | undefined)?.scope ?? '';
+          if (!isUuid(tenantId) || request.ended) return transaction.close();
+          transaction.active.scope = { tenantId, userId: null };
+          // Holds the gate slot until the request adopts or ends the transaction, or it times out.
+          const settled = new Promise<void>(
+            (settle) => (request.pending = { tenantId, transaction, settle }),
+          );
+          await Promise.race([settled, transaction.ended]);
+        })
+        .catch((error: unknown) =>
+          reject(isUnavailable(error) ? new DbUnavailableError(error) : (error as Error)),
+        );
+    });
+  }
+
+  /**
+   * Runs `fn` (the rest of an HTTP request's handling, keyed by `key`) in a request scope, which lets the request's
+   * credential lookup open its transaction. `endRequestScope(key)` must follow when the response is sent.
+   */
+  requestScope(key: object, fn: () => void): void {
+    const scope: RequestScope = { lookupStarted: false, ended: false };
+    this.requestScopes.set(key, scope);
+    this.requests.run(scope, fn);
+  }
+
+  /** Commits a transaction the request opened but never used (e.g. its guard refused the operation). */
+  async endRequestScope(key: object): Promise<void> {
+    const scope = this.requestScopes.get(key);
+    if (!scope) return;
+    scope.ended = true;
+    await this.closePending(scope);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.lanes.map((lane) => lane.client.$disconnect()));
     await this.client.$disconnect();
   }
 
-  /**
-   * BEGIN and the settings go out in one message when the scope holds only UUIDs (validated, so they are the
-   * only values ever interpolated); emails and lookup hashes go as bind parameters in a second round trip.
-   * The connection returns to the pool only after COMMIT or ROLLBACK succeeded; otherwise it is closed.
-   */
-  private async transaction<T>(scope: DbScope, fn: () => Promise<T>): Promise<T> {
-    let conn: pg.PoolClient;
-    try {
-      conn = await this.pool.connect();
-    } catch (error) {
-      throw new DbUnavailableError(error);
-    }
-    const onError = (): void => undefined; // surfaces on the next query; unhandled, it would crash the process
-    conn.on('error', onError);
+  private async closePending(request: RequestScope | undefined): Promise<void> {
+    const pending = request?.pending;
+    if (!pending) return;
+    request.pending = undefined;
+    await pending.transaction.close().finally(pending.settle);
+  }
+
+  private open(sql: string): ReturnType<typeof PgTransaction.open> {
     const lane = this.freeLanes.pop() ?? this.newLane();
-    const active: ActiveTransaction = { tx: lane.client, conn, scope: {}, closed: false };
-    active.tx = lane.clientFor(active);
-    let released = false;
-    let timedOut = false;
-    const release = (destroy: boolean): void => {
-      if (released) return;
-      released = true;
-      active.closed = true;
-      clearTimeout(timer);
-      lane.unbind();
-      this.freeLanes.push(lane);
-      conn.removeListener('error', onError);
-      conn.release(destroy);
-    };
-    // Like Prisma's interactive-transaction timeout: closing the connection makes Postgres roll back.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      release(true);
-    }, TX_TIMEOUT_MS);
-    try {
-      const uuidsOnly = !scope.loginEmail && !scope.authLookup;
-      await conn.query(uuidsOnly ? `BEGIN; ${scopeSql(scope)}` : 'BEGIN');
-      if (uuidsOnly) active.scope = { tenantId: scope.tenantId ?? null, userId: scope.userId ?? null };
-      lane.bind(conn, active);
-      const result = await this.als.run(active, async () => {
-        if (!uuidsOnly) await this.rescope(scope);
-        return fn();
-      });
-      if (timedOut) throw timeoutError();
-      clearTimeout(timer);
-      await conn.query('COMMIT');
-      release(false);
-      return result;
-    } catch (error) {
-      if (timedOut) throw timeoutError();
-      if (!released) release(!(await rollback(conn)));
-      throw error;
-    }
+    return PgTransaction.open(this.pool, lane, (l) => this.freeLanes.push(l), sql);
   }
 
   private newLane(): ConnectionLane {
@@ -194,16 +236,6 @@ export class Db {
     return lane;
   }
 }
-
-const timeoutError = (): DbScopeError =>
-  new DbScopeError(`the transaction exceeded ${TX_TIMEOUT_MS} ms and was rolled back`);
-
-/** True when ROLLBACK went through (after a failed COMMIT too: Postgres then only warns). */
-const rollback = (conn: pg.PoolClient): Promise<boolean> =>
-  conn.query('ROLLBACK').then(
-    () => true,
-    () => false,
-  );
 
 function checkScope(scope: DbScope): void {
   for (const key of ['tenantId', 'userId'] as const) {
