@@ -33,7 +33,7 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
       },
     ],
     [
-      'API key lookup, Db.lookup (now)',
+      'API key lookup, Db.lookup (pg driver, prepared)',
       1,
       async () => {
         const rows = await app.lookup('SELECT * FROM arca_resolve_api_key($1::bytea)', [keyHash]);
@@ -55,12 +55,23 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
       async () => found(await new ModelsRepository(bypassView(superuser)).find(tenantId, modelId, userId)),
     ],
     [
-      'secure: tenantTransaction(models.find)',
+      'tenantTransaction(models.find)',
       3,
       async () => {
         const repo = new ModelsRepository(app);
         found(await app.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
       },
+    ],
+    [
+      'secure request: lookupAndBegin + tenantTransaction(find)',
+      3,
+      () =>
+        asRequest(app, async () => {
+          const rows = await app.lookupAndBegin('arca_resolve_api_key_scoped', keyHash);
+          if (rows.length !== 1) throw new Error('breakdown: key not resolved');
+          const repo = new ModelsRepository(app);
+          found(await app.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
+        }),
     ],
   ];
   const samples = new Map(cases.map(([name]) => [name, []]));
@@ -95,6 +106,13 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
       wallUs: median(s.map((x) => x.wall)),
     };
   });
+}
+
+/** `fn` as the HTTP hooks in create-app run a request: in a request scope, ended afterwards. */
+async function asRequest(db, fn) {
+  const key = {};
+  await new Promise((resolve, reject) => db.requestScope(key, () => void fn().then(resolve, reject)));
+  await db.endRequestScope(key);
 }
 
 /** The superuser client seen through Db's interface, without a transaction (what the bypass variant does). */

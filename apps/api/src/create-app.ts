@@ -52,10 +52,11 @@ export async function initHttp(
     requestLogContext.run({ requestId: req.id }, done);
   });
   // After body parsing, so the scope reaches the handler: the API key lookup may open the request's transaction
-  // (Db.lookupAndBegin); one the request did not use is committed once the response is out.
+  // (Db.lookupAndBegin); one the request did not use is committed once the response is out (or the client left).
   const db = app.get(Db);
   fastify.addHook('preHandler', (req, _reply, done) => db.requestScope(req, done));
   fastify.addHook('onResponse', (req) => db.endRequestScope(req));
+  fastify.addHook('onRequestAbort', (req) => db.endRequestScope(req));
   fastify.addHook('onSend', async (_req, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
       if (!reply.hasHeader(name)) reply.header(name, value);
