@@ -8,15 +8,12 @@ import pg from 'pg';
 import { ModelsRepository } from '../../libs/api/models/dist/models.repository.js';
 import { cpuMs, snapshot } from '../lib/cpu.mjs';
 import { median } from '../lib/load.mjs';
-import { OneRoundTripDb, prismaClient } from './variants.mjs';
+import { prismaClient } from './variants.mjs';
 
 export async function breakdown({ db, seed, pepper, pool, iterations = 500, rounds = 3 }) {
   const settings = { poolMax: pool, statementTimeoutMs: 5_000 };
   const app = new Db(prismaClient({ url: db.appUrl, db: settings }));
   const superuser = new Db(prismaClient({ url: db.adminUrl, db: settings }));
-  const tuned = new OneRoundTripDb(
-    prismaClient({ url: db.appUrl, db: settings, prep: true, scopedBegin: true }),
-  );
   const raw = new pg.Pool({ connectionString: db.appUrl, max: 1 });
   const keyHash = new TokenHasher(Buffer.from(pepper, 'hex')).hash(seed.apiKey);
   const { tenantId, userId } = seed.fixedContext;
@@ -28,34 +25,53 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
     ['pg driver: SELECT 1', 1, () => raw.query('SELECT 1')],
     ['Prisma $queryRaw SELECT 1', 1, () => app.client.$queryRaw`SELECT 1`],
     [
-      'API key lookup ($queryRaw arca_resolve_api_key)',
+      'API key lookup, Prisma $queryRaw (before)',
       1,
       async () => {
         const rows = await app.client.$queryRaw`SELECT * FROM arca_resolve_api_key(${keyHash}::bytea)`;
         if (rows.length !== 1) throw new Error('breakdown: key not resolved');
       },
     ],
-    ['tenantTransaction(no query)', 3, () => app.tenantTransaction(tenantId, () => Promise.resolve())],
+    [
+      'API key lookup, Db.lookup (pg driver, prepared)',
+      1,
+      async () => {
+        const rows = await app.lookup('SELECT * FROM arca_resolve_api_key($1::bytea)', [keyHash]);
+        if (rows.length !== 1) throw new Error('breakdown: key not resolved');
+      },
+    ],
+    [
+      'Prisma $transaction + set_config, no query (before)',
+      3,
+      () =>
+        app.client.$transaction(
+          (tx) => tx.$executeRaw`SELECT set_config('app.tenant_id', ${tenantId}, true)`,
+        ),
+    ],
+    ['tenantTransaction, no query (now)', 2, () => app.tenantTransaction(tenantId, () => Promise.resolve())],
     [
       'bypass: models.find, superuser, no transaction',
-      2,
+      1,
       async () => found(await new ModelsRepository(bypassView(superuser)).find(tenantId, modelId, userId)),
     ],
     [
-      'secure: tenantTransaction(models.find)',
-      5,
+      'tenantTransaction(models.find)',
+      3,
       async () => {
         const repo = new ModelsRepository(app);
         found(await app.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
       },
     ],
     [
-      'prototype onert+prep: tenantTransaction(models.find)',
-      4,
-      async () => {
-        const repo = new ModelsRepository(tuned);
-        found(await tuned.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
-      },
+      'secure request: lookupAndBegin + tenantTransaction(find)',
+      3,
+      () =>
+        asRequest(app, async () => {
+          const rows = await app.lookupAndBegin('arca_resolve_api_key_scoped', keyHash);
+          if (rows.length !== 1) throw new Error('breakdown: key not resolved');
+          const repo = new ModelsRepository(app);
+          found(await app.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
+        }),
     ],
   ];
   const samples = new Map(cases.map(([name]) => [name, []]));
@@ -78,7 +94,7 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
       }
     }
   } finally {
-    await Promise.all([app.close(), superuser.close(), tuned.close(), raw.end()]);
+    await Promise.all([app.close(), superuser.close(), raw.end()]);
   }
   return cases.map(([name, statements]) => {
     const s = samples.get(name);
@@ -90,6 +106,13 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
       wallUs: median(s.map((x) => x.wall)),
     };
   });
+}
+
+/** `fn` as the HTTP hooks in create-app run a request: in a request scope, ended afterwards. */
+async function asRequest(db, fn) {
+  const key = {};
+  await new Promise((resolve, reject) => db.requestScope(key, () => void fn().then(resolve, reject)));
+  await db.endRequestScope(key);
 }
 
 /** The superuser client seen through Db's interface, without a transaction (what the bypass variant does). */

@@ -23,7 +23,7 @@ const QUERY = 'query BenchModel($id: ID!) { model(id: $id) { id name } }';
 const TRACE_REQUESTS = 20;
 const TARGET_RPS = 1000;
 const TARGET_RATIO = 0.6;
-const PROTOTYPES = ['cache', 'onert+prep', 'cache+onert+prep+lean', 'bypass+prep+lean'];
+const PROTOTYPES = ['cache'];
 /** Response headers that legitimately differ between processes or responses. */
 const VOLATILE_HEADERS = new Set(['date', 'content-length', 'connection', 'keep-alive']);
 
@@ -193,7 +193,7 @@ export async function run(opts) {
       if (!bypass) break;
       console.log(
         `api.ratio ${p}/bypass = ${(results[p].rps / bypass.rps).toFixed(2)} ` +
-          `(${parseVariant(p).features.size ? 'prototype' : 'control'}; per round ${pairedRatios(results[p], bypass)})`,
+          `(${parseVariant(p).prototype ? 'prototype' : 'control'}; per round ${pairedRatios(results[p], bypass)})`,
       );
     }
     let layers;
@@ -364,7 +364,6 @@ async function traceRoundTrips(server, request) {
     await res.text();
   }
   const { trace } = await server.request({ cmd: 'trace', on: false });
-  if (trace.fallbacks) console.log(`# ${server.variant}: ${trace.fallbacks} one-round-trip fallbacks`);
   return trace;
 }
 

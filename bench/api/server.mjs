@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createLogger, loadConfig } from '@arca/api-core';
-import { Db } from '@arca/api-db';
 import { buildApp } from './variants.mjs';
 
 // Round-trip counter: every statement any pg client sends (whatever Client subclass a variant uses) is
@@ -98,13 +97,8 @@ process.on('message', (msg) => {
       trace.statements.clear();
     }
     trace.on = msg.on;
-    const db = app?.get(Db);
     process.send({
-      trace: {
-        queries: trace.queries,
-        statements: Object.fromEntries(trace.statements),
-        fallbacks: db?.fallbacks ?? 0,
-      },
+      trace: { queries: trace.queries, statements: Object.fromEntries(trace.statements) },
     });
   } else if (msg.cmd === 'profile') {
     profile(msg.file).then(

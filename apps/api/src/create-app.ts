@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PinoNestLogger, requestLogContext } from '@arca/api-core';
+import { Db } from '@arca/api-db';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 
 /** GraphQL documents and JSON bodies are small; file bytes travel on their own streaming routes. */
@@ -38,7 +39,10 @@ export function createFastifyAdapter(opts: AppModuleOptions): FastifyAdapter {
   });
 }
 
-/** Request log context, security headers, access log and CORS; then initialises the app. */
+/**
+ * Request log context, the request's database scope, security headers, access log and CORS; then initialises
+ * the app.
+ */
 export async function initHttp(
   app: NestFastifyApplication,
   opts: AppModuleOptions,
@@ -47,6 +51,12 @@ export async function initHttp(
   fastify.addHook('onRequest', (req, _reply, done) => {
     requestLogContext.run({ requestId: req.id }, done);
   });
+  // After body parsing, so the scope reaches the handler: the API key lookup may open the request's transaction
+  // (Db.lookupAndBegin); one the request did not use is committed once the response is out (or the client left).
+  const db = app.get(Db);
+  fastify.addHook('preHandler', (req, _reply, done) => db.requestScope(req, done));
+  fastify.addHook('onResponse', (req) => db.endRequestScope(req));
+  fastify.addHook('onRequestAbort', (req) => db.endRequestScope(req));
   fastify.addHook('onSend', async (_req, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
       if (!reply.hasHeader(name)) reply.header(name, value);

@@ -1,28 +1,31 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
 import { isUuid } from '@arca/contracts';
-import type { PrismaClient, TxClient } from './prisma-client.js';
+import { poolOf, type PrismaClient, type TxClient } from './prisma-client.js';
+import { ConnectionLane } from './connection-lane.js';
 import { DbUnavailableError, isUnavailable } from './db-errors.js';
+import { DbScopeError, PgTransaction, type ActiveTransaction, type DbScope } from './pg-transaction.js';
+import { statementName } from './statement-names.js';
 import { TransactionGate } from './transaction-gate.js';
 
 export { DbUnavailableError } from './db-errors.js';
+export { DbScopeError, type DbScope } from './pg-transaction.js';
 
-/** Transaction-local settings read by the RLS policies (see prisma/migrations/*_init). */
-export interface DbScope {
-  tenantId?: string | null;
-  userId?: string | null;
-  loginEmail?: string | null;
-  authLookup?: string | null;
+const SCOPE_KEYS = ['tenantId', 'userId', 'loginEmail', 'authLookup'] as const;
+
+/** A transaction opened together with a request's credential lookup, waiting for the request to use it. */
+interface Pending {
+  tenantId: string;
+  transaction: PgTransaction;
+  /** Frees the transaction's gate slot. */
+  settle: () => void;
 }
 
-interface ActiveTransaction {
-  tx: TxClient;
-  scope: DbScope;
-}
-
-const TX_OPTIONS = { maxWait: 5_000, timeout: 15_000 } as const;
-
-export class DbScopeError extends Error {
-  override readonly name = 'DbScopeError';
+/** One HTTP request (see requestScope). */
+interface RequestScope {
+  pending?: Pending;
+  lookupStarted: boolean;
+  ended: boolean;
 }
 
 /**
@@ -34,17 +37,33 @@ export class DbScopeError extends Error {
 export class Db {
   private readonly als = new AsyncLocalStorage<ActiveTransaction>();
 
+  private readonly requests = new AsyncLocalStorage<RequestScope>();
+  private readonly requestScopes = new WeakMap<object, RequestScope>();
+
   private readonly gate: TransactionGate;
 
-  /** `maxTransactions` should leave a few pool connections for the single-statement authentication lookups. */
+  private readonly pool: pg.Pool;
+
+  /** One lane per admitted transaction; the gate admits at most `maxTransactions`, so there are never more. */
+  private readonly freeLanes: ConnectionLane[] = [];
+  private readonly lanes: ConnectionLane[] = [];
+
+  /**
+   * `client` must come from createPrismaClient (its pg pool carries the transactions). `maxTransactions` should
+   * leave a few pool connections for the single-statement authentication lookups.
+   */
   constructor(
     readonly client: PrismaClient,
     opts: { maxTransactions?: number; queueTimeoutMs?: number } = {},
   ) {
+    this.pool = poolOf(client);
     this.gate = new TransactionGate(opts.maxTransactions ?? 8, opts.queueTimeoutMs ?? 10_000);
   }
 
-  /** Runs `fn` in one transaction scoped to `tenantId`; nested calls for the same tenant join it. */
+  /**
+   * Runs `fn` in one transaction scoped to `tenantId`; nested calls for the same tenant join it. The first call
+   * of a request adopts the transaction its credential lookup opened for this tenant (lookupAndBegin).
+   */
   async tenantTransaction<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
     const active = this.als.getStore();
     if (active) {
@@ -53,20 +72,41 @@ export class Db {
       }
       return fn();
     }
+    const request = this.requests.getStore();
+    const pending = request?.pending;
+    if (pending?.tenantId === tenantId && pending.transaction.isOpen) {
+      request!.pending = undefined;
+      try {
+        return await pending.transaction.run(this.als, fn);
+      } catch (error) {
+        throw isUnavailable(error) ? new DbUnavailableError(error) : error;
+      } finally {
+        pending.settle();
+      }
+    }
     return this.scopedTransaction({ tenantId }, fn);
   }
 
   /** Runs `fn` in one transaction with the given policy settings (authentication and provisioning flows). */
   async scopedTransaction<T>(scope: DbScope, fn: () => Promise<T>): Promise<T> {
     if (this.als.getStore()) throw new DbScopeError('nested scoped transactions are not supported');
+    checkScope(scope);
+    // Never hold a pending transaction's slot while waiting for another one.
+    await this.closePending(this.requests.getStore());
+    const uuidsOnly = !scope.loginEmail && !scope.authLookup;
     try {
-      return await this.gate.run(() =>
-        this.client.$transaction(async (tx) => {
-          const active: ActiveTransaction = { tx, scope: {} };
-          await applyScope(active, scope);
-          return this.als.run(active, fn);
-        }, TX_OPTIONS),
-      );
+      return await this.gate.run(async () => {
+        // UUID-only scopes (validated) go out as literals with BEGIN; emails and hashes as bind parameters.
+        const { transaction } = await this.open(uuidsOnly ? `BEGIN; ${scopeSql(scope)}` : 'BEGIN');
+        if (uuidsOnly) {
+          transaction.active.scope = { tenantId: scope.tenantId ?? null, userId: scope.userId ?? null };
+          return transaction.run(this.als, fn);
+        }
+        return transaction.run(this.als, async () => {
+          await this.rescope(scope);
+          return fn();
+        });
+      });
     } catch (error) {
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;
     }
@@ -76,7 +116,15 @@ export class Db {
   async rescope(scope: DbScope): Promise<void> {
     const active = this.als.getStore();
     if (!active) throw new DbScopeError('no transaction is open');
-    await applyScope(active, scope);
+    checkScope(scope);
+    const next = { ...active.scope, ...scope };
+    await active.conn.query({
+      name: 'arca_scope',
+      text: `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true),
+                    set_config('app.login_email', $3, true), set_config('app.auth_lookup', $4, true)`,
+      values: SCOPE_KEYS.map((k) => next[k] ?? ''),
+    });
+    active.scope = next;
   }
 
   /** The open transaction, which must be scoped to `tenantId`. */
@@ -105,21 +153,106 @@ export class Db {
     return this.als.getStore() !== undefined;
   }
 
+  /**
+   * One statement outside any transaction, as a prepared statement straight through the pg pool (a fifth of
+   * Prisma's per-statement CPU). For the authentication functions, which run on every request.
+   */
+  async lookup<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    return (await this.pool.query<R>({ name: statementName(text), text, values })).rows;
+  }
+
+  /**
+   * A request's credential lookup, sent in one message with the BEGIN of the transaction its first
+   * tenantTransaction will adopt: one round trip instead of two. `fn` is a SQL function taking the credential's
+   * HMAC that sets `app.tenant_id` transaction-locally only for a usable credential; the transaction is kept
+   * for that tenant (and only for it), and is committed unused if the request never asks for it. Outside a
+   * request scope, or for a second lookup in one request, this is a plain `lookup`.
+   */
+  async lookupAndBegin<R extends pg.QueryResultRow>(fn: string, secretHash: Uint8Array): Promise<R[]> {
+    const request = this.requests.getStore();
+    if (!/^[a-z_]+$/.test(fn)) throw new DbScopeError('invalid lookup function name');
+    if (!request || request.lookupStarted || request.ended || this.als.getStore()) {
+      return this.lookup<R>(`SELECT * FROM ${fn}($1::bytea)`, [secretHash]);
+    }
+    request.lookupStarted = true;
+    // Hex of our own HMAC output: the only value interpolated, and only [0-9a-f] by construction.
+    const hex = Buffer.from(secretHash).toString('hex');
+    return new Promise<R[]>((resolve, reject) => {
+      this.gate
+        .run(async () => {
+          const { transaction, results } = await this.open(
+            `BEGIN; SELECT * FROM ${fn}('\\x${hex}'::bytea); ` +
+              `SELECT current_setting('app.tenant_id', true) AS scope`,
+          );
+          resolve((results[1]?.rows ?? []) as R[]);
+          const tenantId = (results[2]?.rows[0] as { scope?: string } | undefined)?.scope ?? '';
+          if (!isUuid(tenantId) || request.ended) return transaction.close();
+          transaction.active.scope = { tenantId, userId: null };
+          // Holds the gate slot until the request adopts or ends the transaction, or it times out.
+          const settled = new Promise<void>(
+            (settle) => (request.pending = { tenantId, transaction, settle }),
+          );
+          await Promise.race([settled, transaction.ended]);
+        })
+        .catch((error: unknown) =>
+          reject(isUnavailable(error) ? new DbUnavailableError(error) : (error as Error)),
+        );
+    });
+  }
+
+  /**
+   * Runs `fn` (the rest of an HTTP request's handling, keyed by `key`) in a request scope, which lets the request's
+   * credential lookup open its transaction. `endRequestScope(key)` must follow when the response is sent.
+   */
+  requestScope(key: object, fn: () => void): void {
+    const scope: RequestScope = { lookupStarted: false, ended: false };
+    this.requestScopes.set(key, scope);
+    this.requests.run(scope, fn);
+  }
+
+  /** Commits a transaction the request opened but never used (e.g. its guard refused the operation). */
+  async endRequestScope(key: object): Promise<void> {
+    const scope = this.requestScopes.get(key);
+    if (!scope) return;
+    scope.ended = true;
+    await this.closePending(scope);
+  }
+
   async close(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.client.$disconnect()));
     await this.client.$disconnect();
+  }
+
+  private async closePending(request: RequestScope | undefined): Promise<void> {
+    const pending = request?.pending;
+    if (!pending) return;
+    request.pending = undefined;
+    await pending.transaction.close().finally(pending.settle);
+  }
+
+  private open(sql: string): ReturnType<typeof PgTransaction.open> {
+    const lane = this.freeLanes.pop() ?? this.newLane();
+    return PgTransaction.open(this.pool, lane, (l) => this.freeLanes.push(l), sql);
+  }
+
+  private newLane(): ConnectionLane {
+    const lane = new ConnectionLane(() => this.als.getStore());
+    this.lanes.push(lane);
+    return lane;
   }
 }
 
-async function applyScope(active: ActiveTransaction, scope: DbScope): Promise<void> {
+function checkScope(scope: DbScope): void {
   for (const key of ['tenantId', 'userId'] as const) {
     const value = scope[key];
     if (value && !isUuid(value)) throw new DbScopeError(`${key} must be a UUID`);
   }
-  const next = { ...active.scope, ...scope };
-  await active.tx.$executeRaw`SELECT
-    set_config('app.tenant_id', ${next.tenantId ?? ''}, true),
-    set_config('app.user_id', ${next.userId ?? ''}, true),
-    set_config('app.login_email', ${next.loginEmail ?? ''}, true),
-    set_config('app.auth_lookup', ${next.authLookup ?? ''}, true)`;
-  active.scope = next;
+}
+
+/** The settings of a UUID-only scope as literals (checkScope validated them). */
+function scopeSql(scope: DbScope): string {
+  const literal = (v: string | null | undefined): string => `'${v ?? ''}'`;
+  return `SELECT set_config('app.tenant_id', ${literal(scope.tenantId)}, true),
+    set_config('app.user_id', ${literal(scope.userId)}, true),
+    set_config('app.login_email', '', true), set_config('app.auth_lookup', '', true)`;
 }

@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Prisma, PrismaClient } from './generated/prisma/client.js';
+import { statementName } from './statement-names.js';
 
 export { Prisma, PrismaClient };
 export type * from './generated/prisma/models.js';
@@ -15,15 +17,36 @@ export interface PrismaConnectionOptions {
   statementTimeoutMs: number;
 }
 
+const pools = new WeakMap<PrismaClient, pg.Pool>();
+
+/** A client over its own pg pool, with named prepared statements (statement-names.ts). */
 export function createPrismaClient(opts: PrismaConnectionOptions): PrismaClient {
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.poolMax,
+    // Waiting longer than this for a connection is answered "unavailable" (as Prisma's maxWait did).
+    connectionTimeoutMillis: 5_000,
     statement_timeout: opts.statementTimeoutMs,
     idle_in_transaction_session_timeout: opts.statementTimeoutMs * 2,
     application_name: 'arca',
   });
-  return new PrismaClient({ adapter });
+  // An idle connection that dies (Postgres restart, admin termination) is dropped by the pool; without a
+  // listener its 'error' event would crash the process.
+  pool.on('error', () => undefined);
+  const adapter = new PrismaPg(pool, {
+    disposeExternalPool: true,
+    statementNameGenerator: (query) => statementName(query.sql),
+  });
+  const client = new PrismaClient({ adapter });
+  pools.set(client, pool);
+  return client;
+}
+
+/** The pg pool under a client made by createPrismaClient (Db runs transaction control and lookups on it). */
+export function poolOf(client: PrismaClient): pg.Pool {
+  const pool = pools.get(client);
+  if (!pool) throw new Error('the PrismaClient was not created by createPrismaClient');
+  return pool;
 }
 
 /** Postgres unique violation surfaced by Prisma (P2002) or by a raw query (SQLSTATE 23505). */

@@ -17,21 +17,22 @@ export interface ResolvedApiKey {
 export class ApiKeyRepository {
   constructor(@Inject(Db) private readonly db: Db) {}
 
-  /** One round trip: the key row (also revoked/expired ones, so callers can tell why) and its creator's role. */
+  /**
+   * The key row (also revoked/expired ones, so callers can tell why) and its creator's role. During a request this
+   * travels with the BEGIN of the request's transaction, which it scopes to the key's tenant if the key is usable.
+   */
   async resolve(keyHash: Bytes): Promise<ResolvedApiKey | null> {
-    const rows = await this.db.client.$queryRaw<
-      {
-        api_key_id: string;
-        tenant_id: string;
-        tenant_slug: string;
-        user_id: string;
-        role: MemberRole | null;
-        scopes: string[] | null;
-        model_ids: string[] | null;
-        expires_at: Date | null;
-        revoked_at: Date | null;
-      }[]
-    >`SELECT * FROM arca_resolve_api_key(${keyHash}::bytea)`;
+    const rows = await this.db.lookupAndBegin<{
+      api_key_id: string;
+      tenant_id: string;
+      tenant_slug: string;
+      user_id: string;
+      role: MemberRole | null;
+      scopes: string[] | null;
+      model_ids: string[] | null;
+      expires_at: Date | null;
+      revoked_at: Date | null;
+    }>('arca_resolve_api_key_scoped', keyHash);
     const r = rows[0];
     if (!r) return null;
     return {

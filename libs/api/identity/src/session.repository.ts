@@ -15,9 +15,13 @@ export class SessionRepository {
 
   /** One round trip: finds a live session by token hash, slides its idle expiry, returns its tenant and role. */
   async resolve(tokenHash: Bytes, idleSeconds: number): Promise<ResolvedSession | null> {
-    const rows = await this.db.client.$queryRaw<
-      { session_id: string; tenant_id: string; tenant_slug: string; user_id: string; role: MemberRole }[]
-    >`SELECT * FROM arca_resolve_session(${tokenHash}::bytea, ${idleSeconds}::int)`;
+    const rows = await this.db.lookup<{
+      session_id: string;
+      tenant_id: string;
+      tenant_slug: string;
+      user_id: string;
+      role: MemberRole;
+    }>('SELECT * FROM arca_resolve_session($1::bytea, $2::int)', [tokenHash, idleSeconds]);
     const r = rows[0];
     return r
       ? {
