@@ -2,7 +2,8 @@
 //
 // In one run:
 // 1. Appends: W = 64 writers (one connection each) run transactions that append one event, for `duration` s per
-//    round, alternating with the baseline. `audit`: as arca_app, BEGIN · set_config(tenant) · INSERT into
+//    round, alternating with the baseline. `audit`: as arca_app, BEGIN + set_config(tenant) (one message, as the
+//    app's Db sends it) · INSERT into
 //    audit_outbox (RLS, validation trigger, unique event id) · COMMIT, while the real app's sequencer (leader loop,
 //    checkpoint interval 5 s) moves the outbox into the Merkle logs. `plain`: the same transactions inserting the
 //    same bytes into a plain table with no RLS, trigger, index or sequencer. Sustained appends/s counts only events
@@ -168,8 +169,8 @@ async function appendRound(db, variant, tenants, seconds) {
           const tenantId = tenants[(i + w) % tenants.length];
           const e = event(tenantId, i);
           const t0 = performance.now();
-          await c.query('BEGIN');
-          await c.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+          // As the app opens a tenant transaction: BEGIN and the setting in one message (a UUID we generated).
+          await c.query(`BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true)`);
           await c.query(insert, [tenantId, e.id, e.bytes]);
           await c.query('COMMIT');
           latencies.push(performance.now() - t0);
