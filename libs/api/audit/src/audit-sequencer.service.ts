@@ -9,7 +9,9 @@ import { AuditLog } from './audit-log.service.js';
 import { LogKeys } from './log-keys.service.js';
 
 const BATCH = 1024;
+/** Poll interval while events keep coming; an idle log backs off to IDLE_POLL_MS (the outbox is not watched). */
 const POLL_MS = 50;
+const IDLE_POLL_MS = 400;
 const LEADER_RETRY_MS = 1_000;
 /** Session-level advisory lock held by the replica that runs the sequencer (pg_advisory_lock key). */
 const LEADER_LOCK = 72707371;
@@ -17,7 +19,7 @@ const LEADER_LOCK = 72707371;
 /**
  * Moves the outbox into the per-tenant Merkle logs and signs checkpoints. Every replica runs this service; the one
  * holding the leader lock (on a dedicated connection, so a dead replica's lock goes with its connection) polls
- * the outbox every 50 ms and signs a checkpoint at most every checkpoint interval for each tenant whose log grew.
+ * the outbox every 50 ms while events arrive (backing off to 400 ms when idle) and signs a checkpoint at most every checkpoint interval for each tenant whose log grew.
  */
 @Injectable()
 export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -117,11 +119,13 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async run(): Promise<void> {
+    let poll = POLL_MS;
     while (!this.stopped) {
       try {
         if (!this.leaderClient) await this.tryLead();
         if (this.leaderClient) {
           const appended = await this.sequenceAll();
+          poll = appended > 0 ? POLL_MS : Math.min(poll * 2, IDLE_POLL_MS);
           const interval = this.config.audit.checkpointIntervalMs;
           if (Date.now() - this.lastCheckpointAt >= interval) {
             this.lastCheckpointAt = Date.now();
@@ -132,7 +136,7 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
       } catch (error) {
         if (!this.stopped) this.logger.error({ err: error }, 'audit sequencer iteration failed');
       }
-      await this.sleep(this.leaderClient ? POLL_MS : LEADER_RETRY_MS);
+      await this.sleep(this.leaderClient ? poll : LEADER_RETRY_MS);
     }
     await this.resign();
   }
