@@ -245,7 +245,7 @@ export class SegmentCipher {
     const size = params.derivedKeySize;
     this.params = params;
     this.header = header;
-    this.#noncePrefix = header.subarray(1 + size);
+    this.#noncePrefix = Buffer.from(header.subarray(1 + size)); // a copy: the header is handed out
     this.#key = hkdf(params.hkdfHash, key, header.subarray(1, 1 + size), associatedData, size);
     this.#algorithm = size === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
   }

@@ -89,7 +89,7 @@ class Encrypter {
   #sendHeader(emit: Emit): void {
     if (this.#headerSent) return;
     this.#headerSent = true;
-    emit(this.#cipher.header);
+    emit(Buffer.from(this.#cipher.header)); // downstream may reuse the chunk it is given
   }
 
   #seal(plaintext: Buffer[], isLast: boolean, emit: Emit): void {
