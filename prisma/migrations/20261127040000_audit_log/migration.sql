@@ -7,12 +7,22 @@
 -- The database guards below stop application bugs and low-privileged misuse; only the Merkle checks catch a
 -- superuser, which is what tenants verify offline.
 
+-- The derived columns are filled by the insert trigger from the entry bytes (whatever the writer sends for them).
 CREATE TABLE "audit_outbox" (
     "id" BIGSERIAL NOT NULL,
     "tenant_id" UUID NOT NULL,
     "event_id" UUID NOT NULL,
     "entry" BYTEA NOT NULL,
     "queued_at" TIMESTAMPTZ(6) NOT NULL DEFAULT clock_timestamp(),
+    "event_time" TIMESTAMPTZ(3),
+    "action" VARCHAR(100),
+    "outcome" VARCHAR(16),
+    "actor_kind" VARCHAR(16),
+    "actor_id" UUID,
+    "api_key_id" UUID,
+    "resource_type" VARCHAR(50),
+    "resource_id" VARCHAR(200),
+    "ip" VARCHAR(64),
 
     CONSTRAINT "audit_outbox_pkey" PRIMARY KEY ("id")
 );
@@ -142,11 +152,9 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   j JSONB;
 BEGIN
-  BEGIN
-    j := convert_from(p_entry, 'UTF8')::jsonb;
-  EXCEPTION WHEN OTHERS THEN
-    RAISE EXCEPTION 'audit entry is not UTF-8 JSON' USING ERRCODE = 'check_violation';
-  END;
+  -- Not UTF-8 or not JSON raises here (22021 / 22P02). No EXCEPTION block: that would cost a subtransaction per
+  -- event on the append path.
+  j := convert_from(p_entry, 'UTF8')::jsonb;
   IF jsonb_typeof(j) <> 'object' OR j->>'v' IS DISTINCT FROM '1'
      OR j->>'tenant' IS DISTINCT FROM p_tenant_id::text OR j->>'id' IS DISTINCT FROM p_event_id::text
      OR j->>'time' !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$'
@@ -170,7 +178,11 @@ $fn$;
 CREATE FUNCTION arca_audit_outbox_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
 BEGIN
-  PERFORM * FROM arca_audit_fields(NEW.tenant_id, NEW.event_id, NEW.entry);
+  -- Validates the entry and derives the indexed fields once; the sequencer copies them.
+  SELECT f.event_time, f.action, f.outcome, f.actor_kind, f.actor_id, f.api_key_id, f.resource_type, f.resource_id, f.ip
+    INTO NEW.event_time, NEW.action, NEW.outcome, NEW.actor_kind, NEW.actor_id, NEW.api_key_id, NEW.resource_type,
+         NEW.resource_id, NEW.ip
+    FROM arca_audit_fields(NEW.tenant_id, NEW.event_id, NEW.entry) f;
   RETURN NEW;
 END
 $fn$;
@@ -235,72 +247,92 @@ END
 $fn$;
 
 -- The sequencer: claims up to p_limit outbox rows (oldest first), appends them to their tenants' logs and returns
--- what it appended. One caller at a time (transaction-level advisory lock). Crash-safe: it all
--- happens in the caller's transaction.
+-- what it appended. One caller at a time (transaction-level advisory lock). Crash-safe: it all happens in the
+-- caller's transaction. Set-based per tenant: one statement hashes the leaves, one inserts the entries; only the
+-- compact-range fold loops.
 CREATE FUNCTION arca_audit_sequence(p_limit INTEGER)
 RETURNS TABLE (tenant_id UUID, seq BIGINT, event_time TIMESTAMPTZ, action TEXT, outcome TEXT, actor_kind TEXT,
                actor_id UUID, api_key_id UUID, resource_type TEXT, resource_id TEXT, ip TEXT)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
 #variable_conflict use_column
 DECLARE
-  r RECORD;
-  f RECORD;
-  cur UUID := NULL;
+  t RECORD;
+  n0 BIGINT;
   n BIGINT;
   front BYTEA[];
+  leaves BYTEA[];
   node BYTEA;
   lvl INTEGER;
   last INTEGER;
+  node_levels SMALLINT[];
+  node_idx BIGINT[];
+  node_hashes BYTEA[];
   at TIMESTAMPTZ := clock_timestamp();
 BEGIN
   IF p_limit IS NULL OR p_limit < 1 OR p_limit > 10000 THEN
     RAISE EXCEPTION 'p_limit must be between 1 and 10000' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM pg_advisory_xact_lock(72707370); -- one sequencer at a time; a concurrent caller waits its turn
-  FOR r IN
+  FOR t IN
     WITH claimed AS (
       DELETE FROM audit_outbox o
        WHERE o.id IN (SELECT q.id FROM audit_outbox q ORDER BY q.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
-      RETURNING o.id, o.tenant_id, o.event_id, o.entry)
-    SELECT * FROM claimed c ORDER BY c.tenant_id, c.id
+      RETURNING o.*)
+    SELECT c.tenant_id,
+           array_agg(c.event_id ORDER BY c.id) AS event_ids, array_agg(c.entry ORDER BY c.id) AS entries,
+           array_agg(c.event_time ORDER BY c.id) AS times, array_agg(c.action ORDER BY c.id) AS actions,
+           array_agg(c.outcome ORDER BY c.id) AS outcomes, array_agg(c.actor_kind ORDER BY c.id) AS actor_kinds,
+           array_agg(c.actor_id ORDER BY c.id) AS actor_ids, array_agg(c.api_key_id ORDER BY c.id) AS api_key_ids,
+           array_agg(c.resource_type ORDER BY c.id) AS resource_types,
+           array_agg(c.resource_id ORDER BY c.id) AS resource_ids, array_agg(c.ip ORDER BY c.id) AS ips
+      FROM claimed c GROUP BY c.tenant_id ORDER BY c.tenant_id
   LOOP
-    IF cur IS DISTINCT FROM r.tenant_id THEN
-      IF cur IS NOT NULL THEN
-        UPDATE audit_heads h SET size = n, frontier = front, root = arca_audit_root(front), updated_at = at
-         WHERE h.tenant_id = cur;
-      END IF;
-      cur := r.tenant_id;
-      INSERT INTO audit_heads AS h (tenant_id, root) VALUES (cur, sha256(''::bytea)) ON CONFLICT DO NOTHING;
-      SELECT h.size, h.frontier INTO n, front FROM audit_heads h WHERE h.tenant_id = cur FOR UPDATE;
-    END IF;
-    SELECT * INTO f FROM arca_audit_fields(r.tenant_id, r.event_id, r.entry);
-    node := sha256('\x00'::bytea || r.entry);
+    INSERT INTO audit_heads AS h (tenant_id, root) VALUES (t.tenant_id, sha256(''::bytea)) ON CONFLICT DO NOTHING;
+    SELECT h.size, h.frontier INTO n0, front FROM audit_heads h WHERE h.tenant_id = t.tenant_id FOR UPDATE;
+    SELECT array_agg(sha256('\x00'::bytea || u.e) ORDER BY u.ord) INTO leaves
+      FROM unnest(t.entries) WITH ORDINALITY AS u(e, ord);
     INSERT INTO audit_entries (tenant_id, seq, event_id, entry, leaf_hash, sequenced_at, event_time, action, outcome,
                                actor_kind, actor_id, api_key_id, resource_type, resource_id, ip)
-    VALUES (cur, n, r.event_id, r.entry, node, at, f.event_time, f.action, f.outcome, f.actor_kind, f.actor_id,
-            f.api_key_id, f.resource_type, f.resource_id, f.ip);
-    -- Fold the leaf into the compact range; every completed subtree of height 8k is stored for proofs.
-    lvl := 0;
-    WHILE ((n >> lvl) & 1) = 1 LOOP
-      last := array_length(front, 1);
-      node := sha256('\x01'::bytea || front[last] || node);
-      front := front[1:last - 1];
-      lvl := lvl + 1;
-      IF lvl % 8 = 0 THEN
-        INSERT INTO audit_nodes (tenant_id, level, idx, hash) VALUES (cur, lvl, ((n + 1) >> lvl) - 1, node);
-      END IF;
+    SELECT t.tenant_id, n0 + u.ord - 1, u.event_id, u.entry, u.leaf, at, u.event_time, u.action, u.outcome,
+           u.actor_kind, u.actor_id, u.api_key_id, u.resource_type, u.resource_id, u.ip
+      FROM unnest(t.event_ids, t.entries, leaves, t.times, t.actions, t.outcomes, t.actor_kinds, t.actor_ids,
+                  t.api_key_ids, t.resource_types, t.resource_ids, t.ips)
+           WITH ORDINALITY AS u(event_id, entry, leaf, event_time, action, outcome, actor_kind, actor_id, api_key_id,
+                                resource_type, resource_id, ip, ord);
+    -- Fold the leaves into the compact range; every completed subtree of height 8k is kept for proofs.
+    n := n0;
+    node_levels := '{}'; node_idx := '{}'; node_hashes := '{}';
+    FOR i IN 1 .. array_length(leaves, 1) LOOP
+      node := leaves[i];
+      lvl := 0;
+      WHILE ((n >> lvl) & 1) = 1 LOOP
+        last := array_length(front, 1);
+        node := sha256('\x01'::bytea || front[last] || node);
+        front := front[1:last - 1];
+        lvl := lvl + 1;
+        IF lvl % 8 = 0 THEN
+          node_levels := node_levels || lvl::smallint;
+          node_idx := node_idx || (((n + 1) >> lvl) - 1);
+          node_hashes := node_hashes || node;
+        END IF;
+      END LOOP;
+      front := front || node;
+      n := n + 1;
     END LOOP;
-    front := front || node;
-    tenant_id := cur; seq := n; event_time := f.event_time; action := f.action; outcome := f.outcome;
-    actor_kind := f.actor_kind; actor_id := f.actor_id; api_key_id := f.api_key_id;
-    resource_type := f.resource_type; resource_id := f.resource_id; ip := f.ip;
-    RETURN NEXT;
-    n := n + 1;
-  END LOOP;
-  IF cur IS NOT NULL THEN
+    IF array_length(node_hashes, 1) > 0 THEN
+      INSERT INTO audit_nodes (tenant_id, level, idx, hash)
+      SELECT t.tenant_id, u.l, u.i, u.h FROM unnest(node_levels, node_idx, node_hashes) AS u(l, i, h);
+    END IF;
     UPDATE audit_heads h SET size = n, frontier = front, root = arca_audit_root(front), updated_at = at
-     WHERE h.tenant_id = cur;
-  END IF;
+     WHERE h.tenant_id = t.tenant_id;
+    RETURN QUERY
+      SELECT t.tenant_id, n0 + u.ord - 1, u.event_time, u.action::text, u.outcome::text, u.actor_kind::text,
+             u.actor_id, u.api_key_id, u.resource_type::text, u.resource_id::text, u.ip::text
+        FROM unnest(t.times, t.actions, t.outcomes, t.actor_kinds, t.actor_ids, t.api_key_ids, t.resource_types,
+                    t.resource_ids, t.ips)
+             WITH ORDINALITY AS u(event_time, action, outcome, actor_kind, actor_id, api_key_id, resource_type,
+                                  resource_id, ip, ord);
+  END LOOP;
 END
 $fn$;
 
