@@ -477,6 +477,31 @@ describe('audit outbox (a transient tenant table)', () => {
       const [, id, bytes] = event(B.id);
       expect((await attempt(c, insert, [A.id, id, bytes])).code).toBe('23514');
       await c.query('ROLLBACK');
+      // Malformed entries: not JSON, a bad action, time or outcome, an actor id that is no UUID.
+      const base = {
+        action: 'wall.outbox',
+        actor: { kind: 'system' },
+        outcome: 'success',
+        tenant: A.id,
+        time: '2026-11-27T00:00:00.000Z',
+        v: 1,
+      };
+      const bad: [string, Record<string, unknown> | string][] = [
+        ['22P02', 'not json at all'],
+        ['23514', { ...base, action: 'Bad Action' }],
+        ['23514', { ...base, time: '2026-11-27 00:00:00' }],
+        ['23514', { ...base, outcome: 'maybe' }],
+        ['23514', { ...base, actor: { kind: 'robot' } }],
+        ['22P02', { ...base, actor: { kind: 'user', id: 'not-a-uuid' } }],
+      ];
+      for (const [code, body] of bad) {
+        const eventId = randomUUID();
+        const entry = typeof body === 'string' ? body : JSON.stringify({ ...body, id: eventId });
+        await c.query('BEGIN');
+        await setTenant(c, A.id);
+        expect((await attempt(c, insert, [A.id, eventId, Buffer.from(entry)])).code, entry).toBe(code);
+        await c.query('ROLLBACK');
+      }
       for (const sql of [
         'SELECT count(*) FROM audit_outbox',
         'UPDATE audit_outbox SET entry = entry',

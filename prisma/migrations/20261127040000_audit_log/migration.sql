@@ -144,45 +144,43 @@ ALTER TABLE "audit_nodes" ADD CONSTRAINT "audit_nodes_hash_size" CHECK (octet_le
 ALTER TABLE "audit_checkpoints" ADD CONSTRAINT "audit_checkpoints_root_size" CHECK (octet_length(root) = 32);
 ALTER TABLE "audit_log_keys" ADD CONSTRAINT "audit_log_keys_public_key_size" CHECK (octet_length(public_key) = 32);
 
--- Event fields the log indexes, derived from the stored bytes (never the reverse: the bytes are what is hashed).
-CREATE FUNCTION arca_audit_fields(p_tenant_id UUID, p_event_id UUID, p_entry BYTEA)
-RETURNS TABLE (event_time TIMESTAMPTZ, action TEXT, outcome TEXT, actor_kind TEXT, actor_id UUID, api_key_id UUID,
-               resource_type TEXT, resource_id TEXT, ip TEXT)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+-- Checks that an outbox entry is the event it claims to be (UTF-8 JSON object of schema v1, this tenant, this id)
+-- and derives the fields the log indexes from those bytes — never the reverse: the bytes are what is hashed.
+-- Plain assignments and casts (an invalid UUID or time raises), one regular expression: this runs on every append.
+CREATE FUNCTION arca_audit_outbox_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   j JSONB;
+  actor JSONB;
+  resource JSONB;
+  t TEXT;
 BEGIN
-  -- Not UTF-8 or not JSON raises here (22021 / 22P02). No EXCEPTION block: that would cost a subtransaction per
-  -- event on the append path.
-  j := convert_from(p_entry, 'UTF8')::jsonb;
-  IF jsonb_typeof(j) <> 'object' OR j->>'v' IS DISTINCT FROM '1'
-     OR j->>'tenant' IS DISTINCT FROM p_tenant_id::text OR j->>'id' IS DISTINCT FROM p_event_id::text
-     OR j->>'time' !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$'
+  -- Not UTF-8 or not JSON raises here (22021 / 22P02). No EXCEPTION block: that would cost a subtransaction.
+  j := convert_from(NEW.entry, 'UTF8')::jsonb;
+  actor := j->'actor';
+  resource := j->'resource';
+  t := j->>'time';
+  IF jsonb_typeof(j) IS DISTINCT FROM 'object' OR j->>'v' IS DISTINCT FROM '1'
+     OR j->>'tenant' IS DISTINCT FROM NEW.tenant_id::text OR j->>'id' IS DISTINCT FROM NEW.event_id::text
+     OR length(t) IS DISTINCT FROM 24 OR substr(t, 11, 1) <> 'T' OR substr(t, 24, 1) <> 'Z'
      OR j->>'action' !~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$' OR length(j->>'action') > 100
      OR j->>'outcome' IS NULL OR j->>'outcome' NOT IN ('success', 'denied', 'error')
-     OR jsonb_typeof(j->'actor') IS DISTINCT FROM 'object'
-     OR j->'actor'->>'kind' IS NULL OR j->'actor'->>'kind' NOT IN ('user', 'system', 'anonymous')
-     OR (j->'actor' ? 'id' AND j->'actor'->>'id' !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
-     OR (j->'actor' ? 'apiKeyId' AND j->'actor'->>'apiKeyId' !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
-     OR (j ? 'resource' AND (jsonb_typeof(j->'resource') <> 'object' OR length(j->'resource'->>'type') > 50
-                              OR length(j->'resource'->>'id') > 200))
+     OR jsonb_typeof(actor) IS DISTINCT FROM 'object'
+     OR actor->>'kind' IS NULL OR actor->>'kind' NOT IN ('user', 'system', 'anonymous')
+     OR (resource IS NOT NULL AND (jsonb_typeof(resource) <> 'object' OR length(resource->>'type') > 50
+                                   OR length(resource->>'id') > 200))
      OR length(j->'source'->>'ip') > 64 THEN
     RAISE EXCEPTION 'audit entry does not match the event schema' USING ERRCODE = 'check_violation';
   END IF;
-  RETURN QUERY SELECT (j->>'time')::timestamptz, j->>'action', j->>'outcome', j->'actor'->>'kind',
-                      (j->'actor'->>'id')::uuid, (j->'actor'->>'apiKeyId')::uuid,
-                      j->'resource'->>'type', j->'resource'->>'id', j->'source'->>'ip';
-END
-$fn$;
-
-CREATE FUNCTION arca_audit_outbox_check() RETURNS trigger
-LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
-BEGIN
-  -- Validates the entry and derives the indexed fields once; the sequencer copies them.
-  SELECT f.event_time, f.action, f.outcome, f.actor_kind, f.actor_id, f.api_key_id, f.resource_type, f.resource_id, f.ip
-    INTO NEW.event_time, NEW.action, NEW.outcome, NEW.actor_kind, NEW.actor_id, NEW.api_key_id, NEW.resource_type,
-         NEW.resource_id, NEW.ip
-    FROM arca_audit_fields(NEW.tenant_id, NEW.event_id, NEW.entry) f;
+  NEW.event_time := t::timestamptz;
+  NEW.action := j->>'action';
+  NEW.outcome := j->>'outcome';
+  NEW.actor_kind := actor->>'kind';
+  NEW.actor_id := (actor->>'id')::uuid;
+  NEW.api_key_id := (actor->>'apiKeyId')::uuid;
+  NEW.resource_type := resource->>'type';
+  NEW.resource_id := resource->>'id';
+  NEW.ip := j->'source'->>'ip';
   RETURN NEW;
 END
 $fn$;

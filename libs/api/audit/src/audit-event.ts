@@ -3,7 +3,7 @@ import { canonicalBytes } from '@arca/transparency';
 import type { RequestInfo } from '@arca/api-core';
 
 // The audit record (reference/audit.md §5.3, trimmed to what Arca knows). Its RFC 8785 canonical JSON bytes are
-// what is stored and hashed; the database derives its indexed columns from them (arca_audit_fields).
+// what is stored and hashed; the database derives its indexed columns from them (arca_audit_outbox_check).
 
 export type AuditOutcome = 'success' | 'denied' | 'error';
 
