@@ -284,6 +284,29 @@ describe('append-only storage', () => {
     await admin.query('ROLLBACK');
   });
 
+  it('a replayed event (an id already in the log) is dropped by the sequencer and never stalls the log', async () => {
+    const first = (await events(tenant.owner.apiKey, { action: 'tenant.create' }))[0]!;
+    const app = new pg.Client({ connectionString: inject('databaseAppUrl') });
+    await app.connect();
+    try {
+      await app.query('BEGIN');
+      await app.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
+      await app.query('INSERT INTO audit_outbox (tenant_id, event_id, entry) VALUES ($1, $2, $3)', [
+        tenant.id,
+        first.eventId,
+        Buffer.from(first.entry),
+      ]);
+      await app.query('COMMIT');
+    } finally {
+      await app.end();
+    }
+    const model = await t.createModel(tenant.owner.apiKey);
+    const log = await events(tenant.owner.apiKey);
+    expect(log.filter((e) => e.eventId === first.eventId)).toHaveLength(1);
+    expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i));
+    expect(log.at(-1)).toMatchObject({ action: 'model.create', resourceId: model.id });
+  });
+
   it('a business change whose audit write fails is rolled back (fault injected at the repository and in the database)', async () => {
     const repo = t.app.get(AuditRepository);
     const name = `fault-${randomBytes(4).toString('hex')}`;

@@ -283,7 +283,10 @@ BEGIN
            array_agg(c.actor_id ORDER BY c.id) AS actor_ids, array_agg(c.api_key_id ORDER BY c.id) AS api_key_ids,
            array_agg(c.resource_type ORDER BY c.id) AS resource_types,
            array_agg(c.resource_id ORDER BY c.id) AS resource_ids, array_agg(c.ip ORDER BY c.id) AS ips
-      FROM claimed c GROUP BY c.tenant_id ORDER BY c.tenant_id
+      FROM claimed c
+     -- An event id that is already in the log (a replayed row) is dropped, never a reason to stall the log.
+     WHERE NOT EXISTS (SELECT 1 FROM audit_entries e WHERE e.event_id = c.event_id)
+     GROUP BY c.tenant_id ORDER BY c.tenant_id
   LOOP
     INSERT INTO audit_heads AS h (tenant_id, root) VALUES (t.tenant_id, sha256(''::bytea)) ON CONFLICT DO NOTHING;
     SELECT h.size, h.frontier INTO n0, front FROM audit_heads h WHERE h.tenant_id = t.tenant_id FOR UPDATE;
