@@ -52,6 +52,17 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   NETWORK_ERROR: ExitCode.Network,
 };
 
+/**
+ * Thrown by a command that has already printed its verdict (e.g. "invalid" for a proof or a log that does not
+ * verify): the run ends with exit code 1 and nothing more is printed.
+ */
+export class VerdictPrinted extends Error {
+  override readonly name = 'VerdictPrinted';
+  constructor() {
+    super('verdict printed');
+  }
+}
+
 export interface ReportedError {
   code: string;
   message: string;
@@ -60,6 +71,7 @@ export interface ReportedError {
 
 /** Classifies anything thrown while running a command. */
 export function describeError(error: unknown): ReportedError {
+  if (error instanceof VerdictPrinted) return { code: 'INVALID', message: '', exitCode: ExitCode.Error };
   if (error instanceof CommanderError) {
     const message = error.message.replace(/^error: /, '');
     return { code: 'USAGE', message, exitCode: error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage };

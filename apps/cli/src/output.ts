@@ -1,5 +1,5 @@
 import type { Env } from './config/env.js';
-import { describeError, type ExitCode } from './errors.js';
+import { VerdictPrinted, describeError, type ExitCode } from './errors.js';
 
 export interface TextSink {
   write(chunk: string): unknown;
@@ -79,7 +79,8 @@ export class Output {
 /** Prints an error as one line (`arca: …` on stderr, or JSON on stdout) and returns the exit code. */
 export function reportError(io: CliIo, json: boolean, error: unknown): ExitCode {
   const { code, message, exitCode } = describeError(error);
-  if (exitCode === 0 || message === '(outputHelp)') return exitCode; // commander already printed help
+  // Commander already printed help, or the command already printed its verdict.
+  if (exitCode === 0 || message === '(outputHelp)' || error instanceof VerdictPrinted) return exitCode;
   const line = message.replace(/\s*\n\s*/g, ' ');
   if (json) io.stdout.write(toJson({ error: { code, message: line } }, 0) + '\n');
   else io.stderr.write(`arca: ${sanitize(line)}\n`);

@@ -5,7 +5,7 @@ import { isUuid } from '@arca/contracts';
 import { verifyAuditLog, type AuditEvent, type AuditEventFilter, type AuditVerifierState } from '@arca/sdk';
 import { InvalidArgumentError, type Command } from 'commander';
 import { openClient, type CommandContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, VerdictPrinted } from '../errors.js';
 import { formatTable } from '../output.js';
 
 // `arca audit events` and `arca audit verify`: reading the tenant log, and checking it without trusting the server.
@@ -24,13 +24,6 @@ interface EventsOptions {
   limit: number;
   oldestFirst?: boolean;
   json?: boolean;
-}
-
-/** Ends a run whose verdict is already printed, with exit code 1 (see audit.ts). */
-class VerdictPrinted extends Error {
-  constructor() {
-    super('(outputHelp)');
-  }
 }
 
 function positiveInt(value: string): number {

@@ -11,7 +11,7 @@ import {
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { registerAuditLogCommands } from './audit-log.js';
-import { CliError } from '../errors.js';
+import { CliError, VerdictPrinted } from '../errors.js';
 import type { CliIo } from '../output.js';
 
 /** Proof files are a few hundred bytes; anything this large is not one. */
@@ -34,16 +34,6 @@ Proof files (hashes are hex SHA-256, sizes and indexes are integers):
 Prints "valid" and exits 0, or prints why the proof is invalid and exits 1; unreadable or malformed input
 exits 2. Only the proof is checked: take the sizes and roots from checkpoints you have verified.
 `;
-
-/**
- * Ends a run whose verdict is already printed with exit code 1 (ExitCode.Error). reportError prints nothing for
- * commander's "(outputHelp)" sentinel and returns describeError's code, which is 1 for a plain Error.
- */
-class VerdictPrinted extends Error {
-  constructor() {
-    super('(outputHelp)');
-  }
-}
 
 const malformed = (message: string): CliError => new CliError('BAD_USER_INPUT', message);
 
