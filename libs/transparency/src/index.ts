@@ -19,6 +19,7 @@ export {
   consistencyProofFrom,
   inclusionProof,
   inclusionProofFrom,
+  rootFrom,
   type NodeSource,
 } from './proof.js';
 export { ProofError, verifyConsistency, verifyInclusion, type ProofErrorReason } from './verify.js';

@@ -7,6 +7,7 @@ import {
   consistencyProofFrom,
   inclusionProof,
   inclusionProofFrom,
+  rootFrom,
   type NodeSource,
 } from './proof.js';
 import { refPath, refProof, refRoot } from './testing/reference.js';
@@ -45,6 +46,17 @@ describe('MemoryNodeSource', () => {
     expect(() => seven.node(0, -1)).toThrow(RangeError);
     expect(hex(seven.node(2, 1 - 1))).toBe(NODE_HASHES[4]!.hash);
     expect(() => new MemoryNodeSource([new Uint8Array(31)])).toThrow(TypeError);
+  });
+});
+
+describe('rootFrom', () => {
+  it('equals merkleRoot of the prefix for every size 1..70, and refuses size 0', async () => {
+    const many = synthetic(70, 9);
+    const src = new MemoryNodeSource(many);
+    for (let size = 1; size <= 70; size++) {
+      expect(hex(await rootFrom(src, size)), `size ${size}`).toBe(hex(merkleRoot(many.slice(0, size))));
+    }
+    await expect(rootFrom(src, 0)).rejects.toThrow(RangeError);
   });
 });
 

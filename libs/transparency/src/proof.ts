@@ -135,6 +135,12 @@ async function hashRanges(source: NodeSource, ranges: LeafRange[]): Promise<Hash
   return fetched.map(foldRight);
 }
 
+/** RFC 6962 root of the first `size` (≥ 1) leaves, from the source's perfect-subtree hashes. */
+export async function rootFrom(source: NodeSource, size: number): Promise<Hash> {
+  if (!isSafeIndex(size) || size < 1) throw new RangeError('size must be a safe integer ≥ 1');
+  return (await hashRanges(source, [{ start: 0, count: size }]))[0]!;
+}
+
 /** Inclusion proof (audit path) for leaf `index` in the tree of the first `size` leaves, leaf-up. */
 export async function inclusionProofFrom(source: NodeSource, index: number, size: number): Promise<Hash[]> {
   const ranges = inclusionRanges(index, size);

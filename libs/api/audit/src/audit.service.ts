@@ -7,11 +7,12 @@ import {
   failedPrecondition,
   notFound,
   pageSize,
+  slicePage,
   type TenantContext,
 } from '@arca/api-core';
-import { consistencyProofFrom, inclusionProofFrom, type Hash } from '@arca/transparency';
+import { consistencyProofFrom, inclusionProofFrom, rootFrom, type Hash } from '@arca/transparency';
 import { AuditRepository, type AuditEntryRow, type AuditEventFilter } from './audit.repository.js';
-import { DbNodeSource, rootAt } from './db-node-source.js';
+import { DbNodeSource } from './db-node-source.js';
 import { LogKeys } from './log-keys.service.js';
 
 export interface CheckpointView {
@@ -65,11 +66,8 @@ export class AuditService {
         newestFirst,
       ),
     );
-    const page = rows.slice(0, size);
-    return {
-      rows: page.map((row) => ({ row, cursor: encodeCursor([row.seq.toString()]) })),
-      hasNextPage: rows.length > size,
-    };
+    const { page, hasNextPage } = slicePage(rows, size);
+    return { rows: page.map((row) => ({ row, cursor: encodeCursor([row.seq.toString()]) })), hasNextPage };
   }
 
   async latestCheckpoint(ctx: TenantContext): Promise<CheckpointView | null> {
@@ -97,7 +95,7 @@ export class AuditService {
       const source = new DbNodeSource(this.repo, ctx.tenantId);
       const [leafHash, rootHash, proof] = await Promise.all([
         source.node(0, Number(seq)),
-        rootAt(source, Number(treeSize)),
+        rootFrom(source, Number(treeSize)),
         inclusionProofFrom(source, Number(seq), Number(treeSize)),
       ]);
       return { leafIndex: seq, treeSize, leafHash, rootHash, proof };
@@ -113,8 +111,8 @@ export class AuditService {
       await this.requireSequenced(ctx.tenantId, size2);
       const source = new DbNodeSource(this.repo, ctx.tenantId);
       const [root1, root2, proof] = await Promise.all([
-        rootAt(source, Number(size1)),
-        rootAt(source, Number(size2)),
+        rootFrom(source, Number(size1)),
+        rootFrom(source, Number(size2)),
         consistencyProofFrom(source, Number(size1), Number(size2)),
       ]);
       return { size1, size2, root1, root2, proof };
@@ -169,10 +167,10 @@ export class AuditService {
     const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
       this.repo.alerts(ctx.tenantId, size + 1, before),
     );
-    const page = rows.slice(0, size);
+    const { page, hasNextPage } = slicePage(rows, size);
     return {
       rows: page.map((row) => ({ row, cursor: encodeCursor([row.createdAt.getTime(), row.id]) })),
-      hasNextPage: rows.length > size,
+      hasNextPage,
     };
   }
 

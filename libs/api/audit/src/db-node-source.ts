@@ -1,4 +1,4 @@
-import { nodeHash, type Hash, type NodeSource } from '@arca/transparency';
+import { merkleRoot, type Hash, type NodeSource } from '@arca/transparency';
 import type { AuditRepository } from './audit.repository.js';
 
 const TILE = 256;
@@ -25,14 +25,9 @@ export class DbNodeSource implements NodeSource {
     const first = index * width;
     const tile = await this.tile(base, Math.floor(first / TILE));
     const offset = first % TILE;
-    let row = tile.slice(offset, offset + width);
+    const row = tile.slice(offset, offset + width);
     if (row.length !== width) throw new Error(`audit tree node (${level}, ${index}) is not stored`);
-    while (row.length > 1) {
-      const next: Hash[] = [];
-      for (let i = 0; i < row.length; i += 2) next.push(nodeHash(row[i]!, row[i + 1]!));
-      row = next;
-    }
-    return row[0]!;
+    return merkleRoot(row); // a perfect subtree of `width` stored hashes
   }
 
   private tile(level: number, tileIndex: number): Promise<Uint8Array[]> {
@@ -49,21 +44,4 @@ export class DbNodeSource implements NodeSource {
     }
     return tile;
   }
-}
-
-/** RFC 6962 root of the first `size` leaves, from perfect-subtree hashes (largest first, folded right to left). */
-export async function rootAt(source: NodeSource, size: number): Promise<Hash> {
-  const parts: Hash[] = [];
-  let start = 0;
-  for (let level = 52; level >= 0; level--) {
-    const width = 2 ** level;
-    if (start + width <= size) {
-      parts.push(await source.node(level, start / width));
-      start += width;
-    }
-  }
-  if (parts.length === 0) throw new Error('the empty tree has no stored root');
-  let root = parts[parts.length - 1]!;
-  for (let i = parts.length - 2; i >= 0; i--) root = nodeHash(parts[i]!, root);
-  return root;
 }
