@@ -5,6 +5,7 @@ import { isUuid } from '@arca/contracts';
 import { verifyAuditLog, type AuditEvent, type AuditEventFilter, type AuditVerifierState } from '@arca/sdk';
 import { InvalidArgumentError, type Command } from 'commander';
 import { openClient, type CommandContext } from '../context.js';
+import { positiveInt } from '../arguments.js';
 import { CliError, VerdictPrinted } from '../errors.js';
 import { formatTable } from '../output.js';
 
@@ -24,14 +25,6 @@ interface EventsOptions {
   limit: number;
   oldestFirst?: boolean;
   json?: boolean;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError('expected a positive integer');
-  }
-  return n;
 }
 
 function isoTime(value: string): string {

@@ -1,7 +1,8 @@
 import { Limits, isUuid } from '@arca/contracts';
 import { isArcaError, type ArcaClient, type Model } from '@arca/sdk';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { openClient, type CommandContext } from '../context.js';
+import { positiveInt } from '../arguments.js';
 import { CliError } from '../errors.js';
 import { formatFields, formatTable } from '../output.js';
 
@@ -23,14 +24,6 @@ interface CreateOptions {
 const DEFAULT_LIMIT = 50;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError('expected a positive integer');
-  }
-  return n;
-}
 
 function checkTags(tags: readonly string[]): void {
   if (tags.length > Limits.tagsMax) {
