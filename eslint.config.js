@@ -148,6 +148,7 @@ export default defineConfig(
       '**/dist/',
       '**/node_modules/',
       'libs/api/db/src/generated/',
+      'libs/onnx/src/generated/',
       '**/.nx/',
       '**/coverage/',
       '.test-results/',

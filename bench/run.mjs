@@ -16,6 +16,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCHES = {
   api: () => import('./api/main.mjs'),
   audit: () => import('./audit/main.mjs'),
+  artifacts: () => import('./artifacts/main.mjs'),
 };
 
 const USAGE = `usage: node bench/run.mjs <bench> [--no-build] [options]
@@ -35,6 +36,8 @@ common options:
   --profile             write V8 CPU profiles of the server processes to .bench-results/profiles/
   --breakdown           api: afterwards, CPU per operation of each layer (key lookup, tenant transaction, …)
   --entries <n>         audit: entries of the full-verification run (default 1000000)
+  --size-mib <n>        artifacts: model size of the transfer rounds (default 256)
+  --rss-mib <n>         artifacts: model size of the memory run (default 1024; 0 skips it)
   --nice=<n>            scheduling priority of the bench's processes (load generator, servers, embedded
                         Postgres); e.g. --nice=-10 (root only) on a machine shared with other work. Default 0
   -h, --help`;
@@ -56,6 +59,8 @@ async function main() {
       breakdown: { type: 'boolean', default: false },
       nice: { type: 'string', default: '0' },
       entries: { type: 'string', default: '1000000' },
+      'size-mib': { type: 'string', default: '256' },
+      'rss-mib': { type: 'string', default: '1024' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -86,6 +91,8 @@ async function main() {
     breakdown: values.breakdown,
     nice: integer(values.nice, 'nice', -20, 19),
     entries: positiveInt(values.entries, 'entries'),
+    sizeMib: positiveInt(values['size-mib'], 'size-mib'),
+    rssMib: integer(values['rss-mib'], 'rss-mib', 0, 2047),
   };
   if (!values['no-build']) build();
   const bench = await load();

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../libs/api/
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  buildWorkspace();
   const { adminUrl, teardown } = await acquireDatabase();
   try {
     const { appUrl } = await bootstrapDatabase({
@@ -30,6 +32,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw err;
   }
   return teardown;
+}
+
+/**
+ * The ONNX validation worker runs as a child process from libs/onnx/dist, so that package is built first (its build
+ * also copies the generated protobuf code). ARCA_TEST_SKIP_BUILD=1 skips it when the caller has just built.
+ */
+function buildWorkspace(): void {
+  if (process.env['ARCA_TEST_SKIP_BUILD'] === '1') return;
+  const started = Date.now();
+  const r = spawnSync('npm', ['run', 'build', '--silent', '-w', '@arca/onnx'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NO_COLOR: '1' },
+  });
+  if (r.status !== 0) throw new Error(`building libs/onnx failed (exit ${r.status ?? r.signal})`);
+  process.stderr.write(`[global-setup] libs/onnx built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 async function acquireDatabase(): Promise<{ adminUrl: string; teardown: () => Promise<void> }> {

@@ -17,6 +17,10 @@ import { IdentityModule } from '@arca/api-identity';
 import { TenancyModule } from '@arca/api-tenancy';
 import { ModelsModule } from '@arca/api-models';
 import { AccessModule } from '@arca/api-access';
+import { ArtifactsModule } from '@arca/api-artifacts';
+import { JobsModule } from '@arca/api-jobs';
+import { WebhooksModule } from '@arca/api-webhooks';
+import { LifecycleModule } from '@arca/api-lifecycle';
 import { AccessTableCheck } from './access-table.check.js';
 import { graphqlOptions } from './graphql.config.js';
 import { HealthController } from './health.controller.js';
@@ -48,6 +52,14 @@ export class AppModule {
         TenancyModule,
         ModelsModule,
         AccessModule,
+        ArtifactsModule,
+        JobsModule.forRoot({
+          connectionString: opts.appUrl,
+          workers: opts.config.jobs.workers,
+          pollIntervalMs: opts.config.jobs.pollIntervalMs,
+        }),
+        WebhooksModule,
+        LifecycleModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -48,6 +48,8 @@ export async function initHttp(
   opts: AppModuleOptions,
 ): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
+  // Upload bodies are not parsed or buffered: the route reads the request stream segment by segment.
+  fastify.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
   fastify.addHook('onRequest', (req, _reply, done) => {
     requestLogContext.run({ requestId: req.id }, done);
   });

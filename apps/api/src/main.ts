@@ -9,6 +9,7 @@ import {
   type Logger,
 } from '@arca/api-core';
 import { TenantsService } from '@arca/api-tenancy';
+import { TenantKeysService } from '@arca/api-artifacts';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './create-app.js';
 import { prepareDatabase, type PreparedDatabase } from './database.js';
@@ -131,6 +132,31 @@ async function createTenant(
   }
 }
 
+/**
+ * Re-wraps every tenant KEK and audit log key under the current master key. Run with the new key in
+ * ARCA_MASTER_KEY and the old one in ARCA_MASTER_KEY_PREVIOUS; safe to rerun after a crash (it resumes).
+ */
+async function rotateMasterKey(io: ServerIo, opts: { json?: boolean }): Promise<number> {
+  const b = await boot(io);
+  try {
+    if (b.config.previousMasterKeys.length === 0) {
+      io.err(
+        'arca-server: set ARCA_MASTER_KEY to the new key and ARCA_MASTER_KEY_PREVIOUS to the old one, then rerun',
+      );
+      return 2;
+    }
+    const result = await b.app.get(TenantKeysService).rotateMasterKey();
+    if (opts.json) io.out(JSON.stringify(result));
+    else {
+      io.out(`re-wrapped ${result.keks} tenant keys and ${result.logKeys} audit log keys in ${result.tenants} tenants`);
+      io.out('Every key is now under the current master key; ARCA_MASTER_KEY_PREVIOUS can be removed.');
+    }
+    return 0;
+  } finally {
+    await shutdown(b);
+  }
+}
+
 /** Entry point of `arca-server`; bin/arca-server.js passes the process streams and environment. */
 export async function main(argv: string[], io: ServerIo): Promise<number> {
   let exit = 0;
@@ -159,6 +185,13 @@ export async function main(argv: string[], io: ServerIo): Promise<number> {
     .option('--json', 'machine-readable output')
     .action(async (opts: { slug: string; ownerEmail: string; name?: string; json?: boolean }) => {
       exit = await createTenant(io, opts);
+    });
+  program
+    .command('rotate-master-key')
+    .description('re-wrap every tenant key under ARCA_MASTER_KEY (old key in ARCA_MASTER_KEY_PREVIOUS)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      exit = await rotateMasterKey(io, opts);
     });
   try {
     await program.parseAsync(argv);

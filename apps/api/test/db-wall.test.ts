@@ -29,11 +29,15 @@ const GLOBAL_TABLES = new Set(['auth_throttle']);
  */
 const TRANSIENT_TABLES = new Set(['audit_outbox']);
 
-/** The SECURITY DEFINER functions the audit log needs (migration *_audit_log); any other one fails the gate. */
-const AUDIT_DEFINERS = [
+/**
+ * The SECURITY DEFINER functions: the audit sequencer's (migration *_audit_log) and the tenant-id listing of
+ * master-key rotation (*_model_versions). Any other one fails the gate.
+ */
+const DEFINERS = [
   'arca_audit_pending_checkpoints',
   'arca_audit_sequence',
   'arca_audit_store_checkpoint',
+  'arca_tenant_ids',
 ];
 
 /** §3.4 catalog gate, verbatim: every public table with tenant_id must have RLS enabled, forced and a policy. */
@@ -159,8 +163,70 @@ async function seedTenant(c: pg.Client): Promise<SeededTenant> {
     [t.id, t.modelId, t.memberId, t.ownerId],
   );
   await seedAuditLog(c, t);
+  await seedWebhooks(c, t);
+  await seedArtifacts(c, t);
   await c.query('COMMIT');
   return t;
+}
+
+/** A KEK, an upload with its key and a segment, a version, a grant, an alias, a promotion (*_model_versions). */
+async function seedArtifacts(c: pg.Client, t: SeededTenant): Promise<void> {
+  const blobId = randomUUID();
+  await c.query(
+    `INSERT INTO tenant_keys (tenant_id, version, state, is_active, wrapped_kek, master_key_id)
+     VALUES ($1, 1, 'active', TRUE, $2, 'seed')`,
+    [t.id, randomBytes(60)],
+  );
+  await c.query(
+    `INSERT INTO uploads (id, tenant_id, model_id, token_hash, state, declared_size, received_size,
+                          segments_written, header, created_by, expires_at)
+     VALUES ($1, $2, $3, $4, 'finalized', 1, 1, 1, $5, $6, now() + interval '1 day')`,
+    [blobId, t.id, t.modelId, randomBytes(32), randomBytes(40), t.ownerId],
+  );
+  await c.query(`INSERT INTO blob_keys (blob_id, tenant_id, kek_version, wrapped_dek) VALUES ($1, $2, 1, $3)`, [
+    blobId,
+    t.id,
+    randomBytes(60),
+  ]);
+  await c.query(`INSERT INTO blob_segments (blob_id, idx, tenant_id, ciphertext) VALUES ($1, 0, $2, $3)`, [
+    blobId,
+    t.id,
+    randomBytes(17),
+  ]);
+  await c.query(
+    `INSERT INTO model_versions (id, tenant_id, model_id, number, state, size_bytes, sha256, format, created_by)
+     VALUES ($1, $2, $3, 1, 'ready', 1, $4, '{}', $5)`,
+    [blobId, t.id, t.modelId, randomBytes(32), t.ownerId],
+  );
+  await c.query(
+    `INSERT INTO download_grants (tenant_id, version_id, token_hash, created_by, expires_at)
+     VALUES ($1, $2, $3, $4, now() + interval '5 minutes')`,
+    [t.id, blobId, randomBytes(32), t.ownerId],
+  );
+  await c.query(
+    `INSERT INTO model_aliases (tenant_id, model_id, name, version_id, updated_by) VALUES ($1, $2, 'staging', $3, $4)`,
+    [t.id, t.modelId, blobId, t.ownerId],
+  );
+  await c.query(
+    `INSERT INTO promotion_requests (tenant_id, model_id, alias, version_id, requested_by)
+     VALUES ($1, $2, 'production', $3, $4)`,
+    [t.id, t.modelId, blobId, t.ownerId],
+  );
+}
+
+/** A webhook endpoint and one delivery (migration *_jobs_and_webhooks). */
+async function seedWebhooks(c: pg.Client, t: SeededTenant): Promise<void> {
+  const webhookId = randomUUID();
+  await c.query(
+    `INSERT INTO webhooks (id, tenant_id, url, event_types, sealed_secret, created_by)
+     VALUES ($1, $2, 'https://hooks.wall.test/x', ARRAY['version.created'], $3, $4)`,
+    [webhookId, t.id, randomBytes(48), t.ownerId],
+  );
+  await c.query(
+    `INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, event_type, payload)
+     VALUES ($1, $2, $3, 'version.created', $4)`,
+    [t.id, webhookId, randomUUID(), Buffer.from('{}')],
+  );
 }
 
 /** One row in each audit table of the tenant (as the superuser: the app role only appends through the outbox). */
@@ -295,7 +361,7 @@ describe('catalog gate (§3.4.1)', () => {
     expect(rowCount).toBe(0);
   });
 
-  it('has no view that would run as its owner (security_invoker) and no SECURITY DEFINER function but the audit sequencer’s', async () => {
+  it('has no view that would run as its owner (security_invoker) and no SECURITY DEFINER function but the pinned ones', async () => {
     const views = await admin.query<{ relname: string }>(
       `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm')
@@ -307,7 +373,7 @@ describe('catalog gate (§3.4.1)', () => {
         WHERE n.nspname = 'public' AND p.prosecdef ORDER BY 1`,
     );
     // Each of these pins its search_path and is EXECUTE-able by arca_app only (checked below).
-    expect(definers.rows.map((r) => r.proname)).toEqual(AUDIT_DEFINERS);
+    expect(definers.rows.map((r) => r.proname)).toEqual(DEFINERS);
     const loose = await admin.query<{ proname: string }>(
       `SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = 'public' AND p.prosecdef

@@ -3,6 +3,10 @@ import { readCliEnv, processEnv } from './config/env.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerModelCommands } from './commands/models.js';
+import { registerAliasCommands } from './commands/alias.js';
+import { registerPullCommand } from './commands/pull.js';
+import { registerPushCommand } from './commands/push.js';
+import { registerVersionCommands } from './commands/versions.js';
 import type { CommandContext } from './context.js';
 import { EXIT_CODES_HELP } from './errors.js';
 import { Output, reportError, type CliIo } from './output.js';
@@ -28,6 +32,10 @@ function buildProgram(ctx: CommandContext): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   registerAuthCommands(program, ctx);
   registerModelCommands(program, ctx);
+  registerVersionCommands(program, ctx);
+  registerPushCommand(program, ctx);
+  registerPullCommand(program, ctx);
+  registerAliasCommands(program, ctx);
   registerAuditCommands(program, ctx);
   return program;
 }

@@ -48,6 +48,43 @@ export const OPERATIONS = {
   inclusionProof: { kind: 'query', access: Permission.AuditRead },
   consistencyProof: { kind: 'query', access: Permission.AuditRead },
   auditAlerts: { kind: 'query', access: Permission.AuditRead },
+  // model versions (artifacts)
+  modelVersion: { kind: 'query', access: Permission.ModelsRead },
+  modelVersions: { kind: 'query', access: Permission.ModelsRead },
+  resolveModelVersion: { kind: 'query', access: Permission.ModelsRead },
+  createUpload: { kind: 'mutation', access: Permission.VersionsUpload },
+  finalizeUpload: { kind: 'mutation', access: Permission.VersionsUpload },
+  abortUpload: { kind: 'mutation', access: Permission.VersionsUpload },
+  createDownload: { kind: 'mutation', access: Permission.VersionsDownloadRaw },
+  // keys and tenant deletion (owner; a leaked API key can do neither)
+  rotateTenantKey: { kind: 'mutation', access: Permission.KeysRotate, sessionOnly: true },
+  deleteTenant: { kind: 'mutation', access: Permission.TenantDelete, sessionOnly: true },
+  // webhooks
+  webhooks: { kind: 'query', access: Permission.WebhooksManage },
+  webhook: { kind: 'query', access: Permission.WebhooksManage },
+  webhookDeliveries: { kind: 'query', access: Permission.WebhooksManage },
+  createWebhook: { kind: 'mutation', access: Permission.WebhooksManage },
+  updateWebhook: { kind: 'mutation', access: Permission.WebhooksManage },
+  rotateWebhookSecret: { kind: 'mutation', access: Permission.WebhooksManage },
+  deleteWebhook: { kind: 'mutation', access: Permission.WebhooksManage },
+  redeliverWebhookDelivery: { kind: 'mutation', access: Permission.WebhooksManage },
+  sendTestWebhook: { kind: 'mutation', access: Permission.WebhooksManage },
+  // version lifecycle: aliases, promotions, metadata, archive, lineage, search, artifact policy
+  modelAliases: { kind: 'query', access: Permission.ModelsRead },
+  setAlias: { kind: 'mutation', access: Permission.VersionsManage },
+  deleteAlias: { kind: 'mutation', access: Permission.VersionsManage },
+  requestPromotion: { kind: 'mutation', access: Permission.VersionsManage },
+  approvePromotion: { kind: 'mutation', access: Permission.PromotionsApprove },
+  rejectPromotion: { kind: 'mutation', access: Permission.PromotionsApprove },
+  cancelPromotion: { kind: 'mutation', access: Permission.VersionsManage },
+  promotionRequests: { kind: 'query', access: Permission.ModelsRead },
+  updateModelVersion: { kind: 'mutation', access: Permission.VersionsManage },
+  archiveModelVersion: { kind: 'mutation', access: Permission.VersionsManage },
+  restoreModelVersion: { kind: 'mutation', access: Permission.VersionsManage },
+  lineage: { kind: 'query', access: Permission.ModelsRead },
+  searchModelVersions: { kind: 'query', access: Permission.ModelsRead },
+  artifactPolicy: { kind: 'query', access: Permission.TenantRead },
+  updateArtifactPolicy: { kind: 'mutation', access: Permission.TenantUpdate },
 } as const satisfies Record<string, OperationAccess>;
 
 export type OperationName = keyof typeof OPERATIONS;

@@ -14,6 +14,20 @@ export const Permission = {
   ModelsArchive: 'models:archive',
   ModelGrantsManage: 'models:grants',
   AuditRead: 'audit:read',
+  /** Manage the tenant's webhooks: endpoints, secrets, deliveries (owner and admin). */
+  WebhooksManage: 'webhooks:manage',
+  /** Upload new versions of a model. */
+  VersionsUpload: 'versions:upload',
+  /** Download the raw (not fingerprinted) bytes of a version. */
+  VersionsDownloadRaw: 'versions:download-raw',
+  /** Edit version metadata (model card, tags), archive versions, set unprotected aliases, request promotions. */
+  VersionsManage: 'versions:manage',
+  /** Approve or reject promotions to protected aliases (never of one's own upload). */
+  PromotionsApprove: 'promotions:approve',
+  /** Rotate the tenant's key-encryption key (owner only). */
+  KeysRotate: 'keys:rotate',
+  /** Delete the tenant and crypto-shred its data (owner only). */
+  TenantDelete: 'tenant:delete',
 } as const;
 
 export type Permission = (typeof Permission)[keyof typeof Permission];
@@ -45,11 +59,21 @@ export function isRole(value: string): value is Role {
 const P = Permission;
 const READ_TENANT: Permission[] = [P.TenantRead, P.ApiKeysOwn];
 
+/** Destructive tenant-wide powers only an owner holds (DESIGN.md: tenant deletion and key rotation). */
+export const OWNER_ONLY_PERMISSIONS: readonly Permission[] = [P.KeysRotate, P.TenantDelete];
+
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: ALL_PERMISSIONS,
-  admin: ALL_PERMISSIONS,
-  publisher: [...READ_TENANT, P.ModelsRead, P.ModelsCreate, P.ModelsUpdate],
-  approver: [...READ_TENANT, P.ModelsRead],
+  admin: ALL_PERMISSIONS.filter((p) => !OWNER_ONLY_PERMISSIONS.includes(p)),
+  publisher: [
+    ...READ_TENANT,
+    P.ModelsRead,
+    P.ModelsCreate,
+    P.ModelsUpdate,
+    P.VersionsUpload,
+    P.VersionsManage,
+  ],
+  approver: [...READ_TENANT, P.ModelsRead, P.PromotionsApprove],
   consumer: [...READ_TENANT, P.ModelsRead],
   viewer: [...READ_TENANT, P.ModelsRead],
   auditor: [...READ_TENANT, P.MembersRead, P.ModelsRead, P.AuditRead],
@@ -68,4 +92,8 @@ export const MODEL_SCOPED_PERMISSIONS: readonly Permission[] = [
   P.ModelsRead,
   P.ModelsUpdate,
   P.ModelsArchive,
+  P.VersionsUpload,
+  P.VersionsDownloadRaw,
+  P.VersionsManage,
+  P.PromotionsApprove,
 ];

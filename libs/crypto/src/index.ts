@@ -1,5 +1,6 @@
 export { IntegrityError, open, seal } from './aead.js';
-export { LocalKeyProvider, type KeyProvider } from './key-provider.js';
+export { ByteQueue } from './byte-queue.js';
+export { LocalKeyProvider, masterKeyId, type KeyProvider } from './key-provider.js';
 export {
   decrypt,
   decryptRange,
@@ -15,14 +16,15 @@ export {
   AES128_GCM_HKDF_4KB,
   AES256_GCM_HKDF_1MB,
   AES256_GCM_HKDF_4KB,
+  SegmentCipher,
   ciphertextSize,
   headerLength,
   locateSegment,
+  plaintextSegmentSize,
   plaintextSize,
   segmentCount,
   segmentRange,
   type HkdfHash,
-  type SegmentCipher,
   type SegmentLocation,
   type SegmentRange,
   type StreamingAeadParams,

@@ -5,6 +5,9 @@ import { GrantsApi } from './resources/grants.js';
 import { ModelsApi } from './resources/models.js';
 import { InvitationsApi, MembersApi, TenantApi } from './resources/tenancy.js';
 import { Transport } from './transport.js';
+import { TransfersApi } from './transfers/transfers.js';
+import { AliasesApi } from './versions-aliases.js';
+import { VersionsApi } from './versions.js';
 import type { ChangePasswordInput, HealthStatus, LoginInput, LoginResult, Me } from './types.js';
 
 export interface ArcaClientOptions {
@@ -30,6 +33,10 @@ export class ArcaClient {
   readonly tenant: TenantApi;
   readonly grants: GrantsApi;
   readonly audit: AuditApi;
+  readonly versions: VersionsApi;
+  readonly aliases: AliasesApi;
+  /** Model bytes in and out: resumable uploads and hash-checked downloads. */
+  readonly transfers: TransfersApi;
   private readonly transport: Transport;
 
   /** Throws ArcaError BAD_USER_INPUT for an invalid URL, INSECURE_TRANSPORT for a token over plain http. */
@@ -42,6 +49,9 @@ export class ArcaClient {
     this.tenant = new TenantApi(this.transport);
     this.grants = new GrantsApi(this.transport);
     this.audit = new AuditApi(this.transport);
+    this.versions = new VersionsApi(this.transport);
+    this.aliases = new AliasesApi(this.transport);
+    this.transfers = new TransfersApi(this.transport, this.versions);
   }
 
   /** The normalised server URL, without a trailing slash. */

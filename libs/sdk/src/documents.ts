@@ -173,6 +173,151 @@ export const AuditAlertsDocument = document(
   AUDIT_ALERT,
 );
 
+// webhooks
+const WEBHOOK = fragment(
+  'fragment WebhookFields on Webhook { id url description events active disabledReason disabledAt previousSecretExpiresAt createdById createdAt updatedAt }',
+);
+const WEBHOOK_DELIVERY = fragment(
+  'fragment WebhookDeliveryFields on WebhookDelivery { id webhookId eventId eventType payload status attempts attemptLog { attempt at durationMs statusCode error responseExcerpt } nextAttemptAt lastStatusCode lastError redeliveryOf createdAt deliveredAt }',
+);
+export const WebhooksDocument = document('query Webhooks { webhooks { ...WebhookFields } }', WEBHOOK);
+export const WebhookDocument = document(
+  'query Webhook($id: ID!) { webhook(id: $id) { ...WebhookFields } }',
+  WEBHOOK,
+);
+export const WebhookDeliveriesDocument = document(
+  'query WebhookDeliveries($webhookId: ID!, $first: Int, $after: String) { webhookDeliveries(webhookId: $webhookId, first: $first, after: $after) { edges { cursor node { ...WebhookDeliveryFields } } pageInfo { hasNextPage endCursor } } }',
+  WEBHOOK_DELIVERY,
+);
+export const CreateWebhookDocument = document(
+  'mutation CreateWebhook($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { ...WebhookFields } } }',
+  WEBHOOK,
+);
+export const UpdateWebhookDocument = document(
+  'mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) { updateWebhook(id: $id, input: $input) { ...WebhookFields } }',
+  WEBHOOK,
+);
+export const RotateWebhookSecretDocument = document(
+  'mutation RotateWebhookSecret($id: ID!, $graceHours: Int) { rotateWebhookSecret(id: $id, graceHours: $graceHours) { secret webhook { ...WebhookFields } } }',
+  WEBHOOK,
+);
+export const DeleteWebhookDocument = document(
+  'mutation DeleteWebhook($id: ID!) { deleteWebhook(id: $id) { ...WebhookFields } }',
+  WEBHOOK,
+);
+export const RedeliverWebhookDeliveryDocument = document(
+  'mutation RedeliverWebhookDelivery($id: ID!) { redeliverWebhookDelivery(id: $id) { ...WebhookDeliveryFields } }',
+  WEBHOOK_DELIVERY,
+);
+export const SendTestWebhookDocument = document(
+  'mutation SendTestWebhook($id: ID!) { sendTestWebhook(id: $id) { ...WebhookDeliveryFields } }',
+  WEBHOOK_DELIVERY,
+);
+
+// model versions and transfers (bytes travel over /v1/uploads and /v1/downloads, never through GraphQL)
+const MODEL_VERSION = fragment(
+  'fragment ModelVersionFields on ModelVersion { id modelId number state failureCode failureReason sizeBytes sha256 irVersion opsetImports { domain version } inputs { name elemType shape } outputs { name elemType shape } parameterCount producer parentVersionId description card { intendedUse limitations metrics } tags createdById createdAt readyAt archivedAt }',
+);
+const UPLOAD = fragment(
+  'fragment UploadFields on Upload { id modelId url token state declaredSize receivedSize segmentSize expiresAt }',
+);
+export const ModelVersionDocument = document(
+  'query ModelVersion($id: ID!) { modelVersion(id: $id) { ...ModelVersionFields } }',
+  MODEL_VERSION,
+);
+export const ModelVersionsDocument = document(
+  'query ModelVersions($modelId: ID!, $first: Int, $after: String, $state: VersionState, $tags: [String!], $query: String, $includeArchived: Boolean) { modelVersions(modelId: $modelId, first: $first, after: $after, state: $state, tags: $tags, query: $query, includeArchived: $includeArchived) { edges { cursor node { ...ModelVersionFields } } pageInfo { hasNextPage endCursor } } }',
+  MODEL_VERSION,
+);
+export const ResolveModelVersionDocument = document(
+  'query ResolveModelVersion($model: String!, $ref: String) { resolveModelVersion(model: $model, ref: $ref) { ...ModelVersionFields } }',
+  MODEL_VERSION,
+);
+export const CreateUploadDocument = document(
+  'mutation CreateUpload($input: CreateUploadInput!) { createUpload(input: $input) { ...UploadFields } }',
+  UPLOAD,
+);
+export const FinalizeUploadDocument = document(
+  'mutation FinalizeUpload($uploadId: ID!, $input: FinalizeUploadInput) { finalizeUpload(uploadId: $uploadId, input: $input) { ...ModelVersionFields } }',
+  MODEL_VERSION,
+);
+export const AbortUploadDocument = document(
+  'mutation AbortUpload($uploadId: ID!) { abortUpload(uploadId: $uploadId) }',
+);
+export const CreateDownloadDocument = document(
+  'mutation CreateDownload($versionId: ID!) { createDownload(versionId: $versionId) { id versionId url expiresAt sizeBytes sha256 } }',
+);
+
+// version lifecycle: aliases, promotions, metadata, archive, lineage, search, artifact policy
+const MODEL_ALIAS = fragment(
+  'fragment ModelAliasFields on ModelAlias { name modelId versionId versionNumber protected updatedAt updatedById }',
+);
+const PROMOTION_REQUEST = fragment(
+  'fragment PromotionRequestFields on PromotionRequest { id modelId alias versionId versionNumber state reason requestedById decidedById decisionNote createdAt decidedAt }',
+);
+const ARTIFACT_POLICY = fragment(
+  'fragment ArtifactPolicyFields on ArtifactPolicy { protectedAliases onnxAllowedDomains }',
+);
+export const ModelAliasesDocument = document(
+  'query ModelAliases($modelId: ID!) { modelAliases(modelId: $modelId) { ...ModelAliasFields } }',
+  MODEL_ALIAS,
+);
+export const SetAliasDocument = document(
+  'mutation SetAlias($modelId: ID!, $alias: String!, $versionId: ID!) { setAlias(modelId: $modelId, alias: $alias, versionId: $versionId) { ...ModelAliasFields } }',
+  MODEL_ALIAS,
+);
+export const DeleteAliasDocument = document(
+  'mutation DeleteAlias($modelId: ID!, $alias: String!) { deleteAlias(modelId: $modelId, alias: $alias) }',
+);
+export const RequestPromotionDocument = document(
+  'mutation RequestPromotion($input: RequestPromotionInput!) { requestPromotion(input: $input) { ...PromotionRequestFields } }',
+  PROMOTION_REQUEST,
+);
+export const ApprovePromotionDocument = document(
+  'mutation ApprovePromotion($id: ID!, $note: String) { approvePromotion(id: $id, note: $note) { ...PromotionRequestFields } }',
+  PROMOTION_REQUEST,
+);
+export const RejectPromotionDocument = document(
+  'mutation RejectPromotion($id: ID!, $note: String) { rejectPromotion(id: $id, note: $note) { ...PromotionRequestFields } }',
+  PROMOTION_REQUEST,
+);
+export const CancelPromotionDocument = document(
+  'mutation CancelPromotion($id: ID!) { cancelPromotion(id: $id) { ...PromotionRequestFields } }',
+  PROMOTION_REQUEST,
+);
+export const PromotionRequestsDocument = document(
+  'query PromotionRequests($modelId: ID, $state: PromotionState, $first: Int, $after: String) { promotionRequests(modelId: $modelId, state: $state, first: $first, after: $after) { edges { cursor node { ...PromotionRequestFields } } pageInfo { hasNextPage endCursor } } }',
+  PROMOTION_REQUEST,
+);
+export const UpdateModelVersionDocument = document(
+  'mutation UpdateModelVersion($id: ID!, $input: UpdateModelVersionInput!) { updateModelVersion(id: $id, input: $input) { ...ModelVersionFields } }',
+  MODEL_VERSION,
+);
+export const ArchiveModelVersionDocument = document(
+  'mutation ArchiveModelVersion($id: ID!) { archiveModelVersion(id: $id) { ...ModelVersionFields } }',
+  MODEL_VERSION,
+);
+export const RestoreModelVersionDocument = document(
+  'mutation RestoreModelVersion($id: ID!) { restoreModelVersion(id: $id) { ...ModelVersionFields } }',
+  MODEL_VERSION,
+);
+export const LineageDocument = document(
+  'query Lineage($versionId: ID!, $depth: Int) { lineage(versionId: $versionId, depth: $depth) { ...ModelVersionFields } }',
+  MODEL_VERSION,
+);
+export const SearchModelVersionsDocument = document(
+  'query SearchModelVersions($query: String, $tags: [String!], $state: VersionState, $first: Int, $after: String) { searchModelVersions(query: $query, tags: $tags, state: $state, first: $first, after: $after) { edges { cursor node { ...ModelVersionFields } } pageInfo { hasNextPage endCursor } } }',
+  MODEL_VERSION,
+);
+export const ArtifactPolicyDocument = document(
+  'query ArtifactPolicy { artifactPolicy { ...ArtifactPolicyFields } }',
+  ARTIFACT_POLICY,
+);
+export const UpdateArtifactPolicyDocument = document(
+  'mutation UpdateArtifactPolicy($input: UpdateArtifactPolicyInput!) { updateArtifactPolicy(input: $input) { ...ArtifactPolicyFields } }',
+  ARTIFACT_POLICY,
+);
+
 /** All documents, keyed by the root field each one selects (the same keys as OPERATIONS in @arca/contracts). */
 export const DOCUMENTS = {
   me: MeDocument,
@@ -206,6 +351,37 @@ export const DOCUMENTS = {
   inclusionProof: InclusionProofDocument,
   consistencyProof: ConsistencyProofDocument,
   auditAlerts: AuditAlertsDocument,
+  webhooks: WebhooksDocument,
+  webhook: WebhookDocument,
+  webhookDeliveries: WebhookDeliveriesDocument,
+  createWebhook: CreateWebhookDocument,
+  updateWebhook: UpdateWebhookDocument,
+  rotateWebhookSecret: RotateWebhookSecretDocument,
+  deleteWebhook: DeleteWebhookDocument,
+  redeliverWebhookDelivery: RedeliverWebhookDeliveryDocument,
+  sendTestWebhook: SendTestWebhookDocument,
+  modelVersion: ModelVersionDocument,
+  modelVersions: ModelVersionsDocument,
+  resolveModelVersion: ResolveModelVersionDocument,
+  createUpload: CreateUploadDocument,
+  finalizeUpload: FinalizeUploadDocument,
+  abortUpload: AbortUploadDocument,
+  createDownload: CreateDownloadDocument,
+  modelAliases: ModelAliasesDocument,
+  setAlias: SetAliasDocument,
+  deleteAlias: DeleteAliasDocument,
+  requestPromotion: RequestPromotionDocument,
+  approvePromotion: ApprovePromotionDocument,
+  rejectPromotion: RejectPromotionDocument,
+  cancelPromotion: CancelPromotionDocument,
+  promotionRequests: PromotionRequestsDocument,
+  updateModelVersion: UpdateModelVersionDocument,
+  archiveModelVersion: ArchiveModelVersionDocument,
+  restoreModelVersion: RestoreModelVersionDocument,
+  lineage: LineageDocument,
+  searchModelVersions: SearchModelVersionsDocument,
+  artifactPolicy: ArtifactPolicyDocument,
+  updateArtifactPolicy: UpdateArtifactPolicyDocument,
 } as const satisfies Record<string, string>;
 
 export type DocumentName = keyof typeof DOCUMENTS;

@@ -5,8 +5,9 @@ import { ErrorCode } from '@arca/contracts';
  * NETWORK_ERROR: the server could not be reached or did not answer in time.
  * HTTP_ERROR: the server answered, but not with a GraphQL response (proxy page, 5xx, redirect …).
  * INSECURE_TRANSPORT: the client refused to send credentials over plain http to a non-loopback host.
+ * VERSION_FAILED: an upload was stored but failed validation (a `VersionFailedError` carries the reason).
  */
-export type ArcaErrorCode = ErrorCode | 'NETWORK_ERROR' | 'HTTP_ERROR' | 'INSECURE_TRANSPORT';
+export type ArcaErrorCode = ErrorCode | 'NETWORK_ERROR' | 'HTTP_ERROR' | 'INSECURE_TRANSPORT' | 'VERSION_FAILED';
 
 /** One entry of a GraphQL `errors` array, as received. */
 export interface GraphqlErrorBody {

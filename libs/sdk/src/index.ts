@@ -24,3 +24,21 @@ export {
   type AuditProblemKind,
   type VerifyAuditLogOptions,
 } from './audit-verify.js';
+export {
+  verifyWebhookSignature,
+  type VerifyWebhookSignatureOptions,
+  type WebhookVerification,
+} from './webhook-signature.js';
+export { VersionsApi } from './versions.js';
+export { AliasesApi } from './versions-aliases.js';
+export type * from './versions-types.js';
+export { TransfersApi } from './transfers/transfers.js';
+export {
+  VersionFailedError,
+  type TransferOptions,
+  type TransferProgress,
+  type TransferRetry,
+} from './transfers/http.js';
+export { blobSource, bytesSource, type UploadOptions, type UploadSource } from './transfers/upload.js';
+export { type DownloadOptions, type DownloadResult, type DownloadSink } from './transfers/download.js';
+export { createSha256, type Sha256 } from './transfers/sha256.js';

@@ -13,6 +13,14 @@ export interface TransportOptions {
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** A non-GraphQL request (byte transfers): see Transport.raw. */
+export interface RawRequest {
+  method: 'GET' | 'PUT';
+  headers?: Record<string, string>;
+  body?: ReadableStream<Uint8Array> | Uint8Array;
+  signal?: AbortSignal;
+}
+
 /** Maps HTTP statuses of non-GraphQL answers (proxies, gateways) to codes callers already handle. */
 const STATUS_CODES: Readonly<Record<number, ArcaError['code']>> = {
   401: 'UNAUTHENTICATED',
@@ -132,6 +140,49 @@ export class Transport {
     }
     buffered += decoder.decode();
     if (buffered.trim()) yield JSON.parse(buffered) as unknown;
+  }
+
+  /** The per-request timeout; byte transfers use it as their stall timeout. */
+  get requestTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
+  /**
+   * A request outside GraphQL, for byte transfers, to `path` (relative to the server URL, as the server hands out
+   * upload and download paths). The caller brings its own credential in `headers` (an upload token; a download
+   * path is its own secret), its own cancellation (`signal`) and reads the body itself. Plain http is refused as
+   * for GraphQL, the URL must stay on the server's origin, redirects are not followed; any status is returned.
+   * Throws NETWORK_ERROR when there is no answer. Never puts `path` into an error message.
+   */
+  async raw(path: string, init: RawRequest): Promise<Response> {
+    this.assertSecure();
+    const url = new URL(path.replace(/^\/+/, ''), this.baseUrl);
+    if (url.origin !== this.baseUrl.origin || !url.pathname.startsWith(this.baseUrl.pathname)) {
+      throw new ArcaError('BAD_USER_INPUT', `the server handed out a transfer URL outside ${this.server}`);
+    }
+    const request: RequestInit & { duplex?: 'half' } = {
+      method: init.method,
+      headers: { 'user-agent': this.userAgent, ...init.headers },
+      body: init.body,
+      redirect: 'manual',
+      signal: init.signal,
+    };
+    // Streaming request bodies need half duplex (Node's fetch insists; Chromium streams only over HTTP/2).
+    if (init.body instanceof ReadableStream) request.duplex = 'half';
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, request);
+    } catch (error) {
+      throw this.networkError(error);
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      throw new ArcaError('HTTP_ERROR', `${this.server} answered with a redirect (HTTP ${res.status})`, {
+        httpStatus: res.status,
+        requestId: res.headers.get('x-request-id') ?? undefined,
+      });
+    }
+    return res;
   }
 
   private assertSecure(): void {

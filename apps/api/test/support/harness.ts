@@ -84,9 +84,9 @@ export class TestApp {
   }
 
   async http(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
-    payload?: string,
+    payload?: string | Buffer,
     headers: Record<string, string> = {},
     ip: string = this.clientIp,
   ) {
@@ -94,7 +94,7 @@ export class TestApp {
       .getHttpAdapter()
       .getInstance()
       .inject({ method, url, payload, headers, remoteAddress: ip });
-    return { status: res.statusCode, body: res.body, headers: res.headers };
+    return { status: res.statusCode, body: res.body, raw: res.rawPayload, headers: res.headers };
   }
 
   async gql<T = Record<string, unknown>>(

@@ -19,6 +19,7 @@ import type {
 import type pg from 'pg';
 import { OPERATIONS, type OperationName } from '@arca/contracts';
 import type { GqlOptions, GqlResponse, Principal, TestApp, TestTenant } from './harness.js';
+import { seedAlias, seedPromotion, seedVersion } from '../lifecycle/fixtures.js';
 
 // Node's copy of graphql (see schema.test.ts): Vite would hand us a second, ESM instance otherwise.
 const G = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -29,13 +30,26 @@ export const SCHEMA: GraphQLSchema = G.buildSchema(readFileSync(SCHEMA_FILE, 'ut
 // ---------------------------------------------------------------------------------------------------------------
 // World: one tenant and the resources operations refer to.
 
-export type ResourceKind = 'model' | 'restricted' | 'member' | 'invitation' | 'apiKey';
+export type ResourceKind =
+  | 'model'
+  | 'restricted'
+  | 'member'
+  | 'invitation'
+  | 'apiKey'
+  | 'webhook'
+  | 'webhookDelivery'
+  | 'version'
+  | 'promotion';
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
   'model',
   'restricted',
   'member',
   'invitation',
   'apiKey',
+  'webhook',
+  'webhookDelivery',
+  'version',
+  'promotion',
 ];
 
 export interface World {
@@ -50,6 +64,14 @@ export interface World {
   invitation: { id: string; email: string };
   /** An API key created by the owner. */
   apiKey: { id: string };
+  /** A webhook endpoint (to a local port nothing listens on) created by the owner. */
+  webhook: { id: string };
+  /** A delivery of that endpoint (its test event). */
+  webhookDelivery: { id: string };
+  /** A READY version of `model`, uploaded by `member` (seeded directly: see test/lifecycle/fixtures.ts). */
+  version: { id: string };
+  /** A pending request (by `member`) to promote `version` to production. */
+  promotion: { id: string };
 }
 
 export type CallerKind = 'session' | 'apiKey' | 'anonymous';
@@ -95,7 +117,12 @@ interface OperationFixture {
 }
 
 /** `ID!` arguments and input fields named like this refer to these world resources. */
-const ID_NAMES: Record<string, ResourceKind> = { modelId: 'restricted', userId: 'member' };
+const ID_NAMES: Record<string, ResourceKind> = {
+  modelId: 'restricted',
+  userId: 'member',
+  webhookId: 'webhook',
+  versionId: 'version',
+};
 
 const unique = (prefix: string): string => `${prefix}-${randomBytes(5).toString('hex')}`;
 const password = (): string => `pw-${randomBytes(12).toString('hex')}`;
@@ -229,7 +256,98 @@ export const FIXTURES: Record<OperationName, OperationFixture> = {
   inclusionProof: { prepare: flushAudit, args: () => ({ seq: 0, treeSize: 1 }) },
   consistencyProof: { prepare: flushAudit, args: () => ({ fromSize: 1, toSize: 1 }) },
   auditAlerts: {},
+  // webhooks
+  webhooks: {},
+  webhook: { id: 'webhook' },
+  webhookDeliveries: {},
+  createWebhook: {
+    input: () => ({
+      url: `http://127.0.0.1:9/${unique('hook')}`,
+      events: ['version.created', 'alias.updated'],
+      description: 'fixture',
+    }),
+  },
+  updateWebhook: { id: 'webhook', input: () => ({ description: `updated ${unique('d')}` }) },
+  rotateWebhookSecret: { id: 'webhook' },
+  deleteWebhook: {
+    id: 'webhook',
+    prepare: async (c) =>
+      c.fresh ? { world: { webhook: await createWebhook(c.t, c.world.tenant.owner.apiKey) } } : {},
+  },
+  redeliverWebhookDelivery: { id: 'webhookDelivery' },
+  sendTestWebhook: { id: 'webhook' },
+  // version lifecycle (calls that should succeed use the INTERNAL model, which every role sees)
+  modelAliases: { prepare: onInternalModel },
+  setAlias: { prepare: onInternalModel, args: () => ({ alias: unique('stage') }) },
+  deleteAlias: {
+    prepare: async (c) => {
+      if (!c.fresh) return {};
+      const alias = unique('old');
+      const { tenant, model, version, member } = c.world;
+      await seedAlias(tenant.id, model.id, alias, version.id, member.id);
+      return { world: { restricted: model }, extra: { alias } };
+    },
+    args: (_c, p) => ({ alias: p.extra?.['alias'] ?? 'staging' }),
+  },
+  requestPromotion: {
+    prepare: onInternalModel,
+    input: () => ({ alias: unique('promo'), reason: 'fixture' }),
+  },
+  // The world's version was uploaded (and its seeded requests made) by `member`, who is none of the callers.
+  approvePromotion: { id: 'promotion', prepare: freshPromotion, args: () => ({ note: 'fixture' }) },
+  rejectPromotion: { id: 'promotion', prepare: freshPromotion, args: () => ({ note: 'fixture' }) },
+  cancelPromotion: { id: 'promotion', prepare: ownPromotion },
+  promotionRequests: {},
+  updateModelVersion: {
+    id: 'version',
+    input: () => ({
+      description: `updated ${unique('d')}`,
+      tags: ['fixture'],
+      card: { intendedUse: 'fixture', metrics: '{"accuracy":0.9}' },
+    }),
+  },
+  archiveModelVersion: {
+    id: 'version',
+    prepare: async (c) => {
+      if (!c.fresh) return {};
+      const { tenant, model, member } = c.world;
+      return { world: { version: await seedVersion(tenant.id, model.id, member.id) } };
+    },
+  },
+  restoreModelVersion: {
+    id: 'version',
+    prepare: async (c) => {
+      if (!c.fresh) return {};
+      const { tenant, model, member } = c.world;
+      return { world: { version: await seedVersion(tenant.id, model.id, member.id, { archived: true }) } };
+    },
+  },
+  lineage: { args: () => ({ depth: 5 }) },
+  searchModelVersions: { args: () => ({ query: 'model', first: 10 }) },
+  artifactPolicy: {},
+  updateArtifactPolicy: { input: () => ({ onnxAllowedDomains: ['com.example.fixture'] }) },
 };
+
+/** Calls expected to succeed name the INTERNAL model (`modelId` arguments default to the restricted one). */
+async function onInternalModel(c: FixtureContext): Promise<Prepared> {
+  return c.fresh ? { world: { restricted: c.world.model } } : {};
+}
+
+/** A fresh pending request on an alias of its own, requested by `member` (approvers must be someone else). */
+async function freshPromotion(c: FixtureContext): Promise<Prepared> {
+  return c.fresh ? seededPromotion(c, c.world.member.id) : {};
+}
+
+/** A fresh pending request of the caller's own (a publisher may cancel only their own requests). */
+async function ownPromotion(c: FixtureContext): Promise<Prepared> {
+  return c.fresh ? seededPromotion(c, c.caller.principal?.userId ?? c.world.member.id) : {};
+}
+
+async function seededPromotion(c: FixtureContext, requester: string): Promise<Prepared> {
+  const { tenant, model, version } = c.world;
+  const promotion = await seedPromotion(tenant.id, model.id, version.id, unique('promo'), requester);
+  return { world: { promotion } };
+}
 
 async function flushAudit(c: FixtureContext): Promise<Prepared> {
   await c.t.flushAudit();
@@ -406,6 +524,10 @@ function dummyWorld(): World {
     member: id(),
     invitation: id(),
     apiKey: id(),
+    webhook: id(),
+    webhookDelivery: id(),
+    version: id(),
+    promotion: id(),
   };
 }
 
@@ -537,7 +659,26 @@ async function grant(t: TestApp, token: string, modelId: string, userId: string)
   );
 }
 
-/** Models, a grant, a pending invitation, an owner API key and a spare member in `tenant`. */
+/** An endpoint on a local port nothing listens on (deliveries fail fast and retry much later). */
+export async function createWebhook(t: TestApp, token: string): Promise<{ id: string }> {
+  const data = await t.ok<{ createWebhook: { webhook: { id: string } } }>(
+    'mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } } }',
+    { i: { url: `http://127.0.0.1:9/${unique('hook')}`, events: ['version.created'] } },
+    { token },
+  );
+  return data.createWebhook.webhook;
+}
+
+async function sendTestWebhook(t: TestApp, token: string, id: string): Promise<{ id: string }> {
+  const data = await t.ok<{ sendTestWebhook: { id: string } }>(
+    'mutation($id: ID!) { sendTestWebhook(id: $id) { id } }',
+    { id },
+    { token },
+  );
+  return data.sendTestWebhook;
+}
+
+/** Models, a grant, a pending invitation, an owner API key, a webhook and a spare member in `tenant`. */
 export async function buildWorld(t: TestApp, tenant: TestTenant): Promise<World> {
   const owner = tenant.owner.apiKey;
   const model = await createModel(t, owner, { description: `model of ${tenant.slug}`, tags: ['shared'] });
@@ -546,7 +687,22 @@ export async function buildWorld(t: TestApp, tenant: TestTenant): Promise<World>
   await grant(t, owner, restricted.id, member.id);
   const { token: _token, ...invitation } = await invite(t, tenant);
   const apiKey = await createApiKeyRow(t, tenant.owner.session, ['tenant:read']);
-  return { tenant, model, restricted, member, invitation, apiKey };
+  const webhook = await createWebhook(t, owner);
+  const webhookDelivery = await sendTestWebhook(t, owner, webhook.id);
+  const version = await seedVersion(tenant.id, model.id, member.id);
+  const promotion = await seedPromotion(tenant.id, model.id, version.id, 'production', member.id);
+  return {
+    tenant,
+    model,
+    restricted,
+    member,
+    invitation,
+    apiKey,
+    webhook,
+    webhookDelivery,
+    version,
+    promotion,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -559,6 +715,10 @@ const TENANT_TABLES = [
   'invitations',
   'models',
   'model_grants',
+  'webhooks',
+  'model_versions',
+  'model_aliases',
+  'promotion_requests',
 ] as const;
 /** Columns that reads legitimately touch (authentication bookkeeping). */
 const VOLATILE = ['last_used_at', 'last_seen_at', 'idle_expires_at'];
@@ -617,6 +777,9 @@ export async function tenantIdentifiers(db: pg.Client, tenantId: string): Promis
        UNION SELECT id::text FROM models WHERE tenant_id = $1
        UNION SELECT name FROM models WHERE tenant_id = $1
        UNION SELECT description FROM models WHERE tenant_id = $1
+       UNION SELECT id::text FROM webhooks WHERE tenant_id = $1
+       UNION SELECT id::text FROM model_versions WHERE tenant_id = $1
+       UNION SELECT id::text FROM promotion_requests WHERE tenant_id = $1
      ) s WHERE length(v) >= 8`,
     [tenantId],
   );

@@ -27,6 +27,6 @@ import { LogKeys } from './log-keys.service.js';
     { provide: APP_INTERCEPTOR, useClass: AuditDenialInterceptor },
   ],
   controllers: [AuditExportController],
-  exports: [AuditLog, AuditSequencer, AUTHZ_OBSERVER],
+  exports: [AuditLog, AuditSequencer, LogKeys, AUTHZ_OBSERVER],
 })
 export class AuditModule {}

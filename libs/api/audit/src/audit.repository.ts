@@ -135,6 +135,13 @@ export class AuditRepository {
     return rows[0]?.stored === true;
   }
 
+  async resealLogKey(tenantId: string, sealedPrivateKey: Uint8Array): Promise<void> {
+    await this.db.tx(tenantId).auditLogKey.update({
+      where: { tenantId },
+      data: { sealedPrivateKey: new Uint8Array(sealedPrivateKey) },
+    });
+  }
+
   findLogKey(tenantId: string) {
     return this.db.tx(tenantId).auditLogKey.findUnique({ where: { tenantId } });
   }

@@ -62,6 +62,16 @@ export class LogKeys {
     this.unsealed.set(tenantId, signer);
     return signer;
   }
+
+  /** Re-seals the tenant's log key under the current master key (master-key rotation); true if it changed. */
+  async resealUnderCurrentKey(tenantId: string): Promise<boolean> {
+    const row = await this.repo.findLogKey(tenantId);
+    if (!row || this.keys.wrappedBy(row.sealedPrivateKey) === this.keys.keyId) return false;
+    const aad = aadFor(tenantId, row.origin);
+    const seed = await this.keys.unwrap(row.sealedPrivateKey, aad);
+    await this.repo.resealLogKey(tenantId, await this.keys.wrap(seed, aad));
+    return true;
+  }
 }
 
 function aadFor(tenantId: string, origin: string): Uint8Array {

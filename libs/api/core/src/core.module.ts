@@ -20,7 +20,10 @@ export class CoreModule {
         { provide: ARCA_CONFIG, useValue: config },
         { provide: SERVER_SECRETS, useValue: secrets },
         { provide: LOGGER, useValue: logger },
-        { provide: KEY_PROVIDER, useValue: new LocalKeyProvider(secrets.masterKey) },
+        {
+          provide: KEY_PROVIDER,
+          useValue: new LocalKeyProvider(secrets.masterKey, config.previousMasterKeys),
+        },
       ],
       exports: [ARCA_CONFIG, SERVER_SECRETS, LOGGER, KEY_PROVIDER],
     };

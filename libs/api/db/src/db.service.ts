@@ -137,6 +137,24 @@ export class Db {
     return active.tx;
   }
 
+  /**
+   * One statement on the bare pg driver inside the open transaction scoped to `tenantId` (bulk bytea I/O and row
+   * locks, where Prisma's marshalling costs or cannot express). Repositories only; values are bind parameters.
+   */
+  async sql<R extends pg.QueryResultRow>(
+    tenantId: string,
+    config: pg.QueryConfig,
+  ): Promise<R[]> {
+    const active = this.als.getStore();
+    if (!active) throw new DbScopeError('no transaction is open; wrap the call in tenantTransaction()');
+    if (active.scope.tenantId !== tenantId) {
+      throw new DbScopeError('the open transaction belongs to another tenant');
+    }
+    if (active.closed) throw new DbScopeError('the transaction has ended');
+    const result = await active.conn.query<R>(config);
+    return result.rows;
+  }
+
   /** The open transaction whatever its scope (authentication flows only). */
   currentTx(): TxClient {
     const active = this.als.getStore();

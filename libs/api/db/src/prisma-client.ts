@@ -5,7 +5,14 @@ import { statementName } from './statement-names.js';
 
 export { Prisma, PrismaClient };
 export type * from './generated/prisma/models.js';
-export type { MemberRole, ModelVisibility } from './generated/prisma/enums.js';
+export type {
+  MemberRole,
+  ModelVisibility,
+  PromotionState,
+  TenantKeyState,
+  UploadState,
+  VersionState,
+} from './generated/prisma/enums.js';
 export type TxClient = Prisma.TransactionClient;
 /** Binary values as Prisma stores them (bytea). */
 export type Bytes = Uint8Array<ArrayBuffer>;

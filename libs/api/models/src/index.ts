@@ -1,2 +1,2 @@
 export { ModelsModule } from './models.module.js';
-export { ModelsService } from './models.service.js';
+export { ModelsService, normalizeTags } from './models.service.js';

@@ -31,6 +31,11 @@ export class ModelsRepository {
     return { ...model, grants };
   }
 
+  async idByName(tenantId: string, name: string): Promise<string | null> {
+    const row = await this.db.tx(tenantId).model.findFirst({ where: { tenantId, name }, select: { id: true } });
+    return row?.id ?? null;
+  }
+
   /** Keyset page ordered by (created_at DESC, id) over the models the filter allows. */
   page(
     tenantId: string,

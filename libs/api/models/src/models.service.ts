@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Limits, Permission } from '@arca/contracts';
+import { Limits, Permission, isUuid } from '@arca/contracts';
 import { Db, isUniqueViolation, type ModelModel, type ModelVisibility } from '@arca/api-db';
 import {
   badInput,
@@ -133,6 +133,22 @@ export class ModelsService {
       });
       return updated;
     });
+  }
+
+  /**
+   * The model if the principal holds `permission` on it (NOT_FOUND when they cannot even see it). For other
+   * features' services; must run inside their tenant transaction.
+   */
+  authorize(ctx: TenantContext, id: string, permission: Permission): Promise<ModelModel> {
+    return this.require(ctx, id, permission);
+  }
+
+  /** Like authorize, by name or id. */
+  async authorizeByRef(ctx: TenantContext, ref: string, permission: Permission): Promise<ModelModel> {
+    if (isUuid(ref)) return this.require(ctx, ref, permission);
+    const id = await this.models.idByName(ctx.tenantId, ref);
+    if (!id) throw notFound('model');
+    return this.require(ctx, id, permission);
   }
 
   private async require(ctx: TenantContext, id: string, permission: Permission): Promise<ModelRow> {

@@ -8,10 +8,29 @@ export interface ArcaConfig {
   dataDir: string;
   apiKeyPepper?: Buffer;
   masterKey?: Buffer;
+  /** Previous master keys (unwrap only) while a master-key rotation is under way. */
+  previousMasterKeys: Buffer[];
   audit: { checkpointIntervalMs: number; sequencer: boolean };
+  artifacts: {
+    uploadMaxBytes: number;
+    uploadTtlSeconds: number;
+    downloadTtlSeconds: number;
+    validationTimeoutMs: number;
+    validationMemoryMb: number;
+  };
   session: { idleSeconds: number; absoluteSeconds: number };
   graphql: { introspection: boolean };
   demoTenant: boolean;
+  /** Background jobs (ADR 0007): whether this process runs workers, and how often idle workers poll. */
+  jobs: { workers: boolean; pollIntervalMs: number };
+  /** Webhook delivery (ADR 0008). Private networks and plain http are allowed by default outside production. */
+  webhooks: {
+    allowPrivateNetworks: boolean;
+    allowHttp: boolean;
+    maxAttempts: number;
+    retryBaseMs: number;
+    timeoutMs: number;
+  };
   logLevel: string;
 }
 
@@ -56,13 +75,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArcaConfig {
     dataDir: resolve(e.ARCA_DATA_DIR),
     apiKeyPepper: e.ARCA_API_KEY_PEPPER ? Buffer.from(e.ARCA_API_KEY_PEPPER, 'hex') : undefined,
     masterKey: e.ARCA_MASTER_KEY ? Buffer.from(e.ARCA_MASTER_KEY, 'hex') : undefined,
+    previousMasterKeys: (e.ARCA_MASTER_KEY_PREVIOUS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((k) => Buffer.from(k, 'hex')),
     audit: { checkpointIntervalMs: e.ARCA_AUDIT_CHECKPOINT_INTERVAL_MS, sequencer: e.ARCA_AUDIT_SEQUENCER },
+    artifacts: {
+      uploadMaxBytes: e.ARCA_UPLOAD_MAX_BYTES,
+      uploadTtlSeconds: e.ARCA_UPLOAD_TTL_SECONDS,
+      downloadTtlSeconds: e.ARCA_DOWNLOAD_TTL_SECONDS,
+      validationTimeoutMs: e.ARCA_VALIDATION_TIMEOUT_MS,
+      validationMemoryMb: e.ARCA_VALIDATION_MEMORY_MB,
+    },
     session: {
       idleSeconds: e.ARCA_SESSION_IDLE_MINUTES * 60,
       absoluteSeconds: e.ARCA_SESSION_ABSOLUTE_HOURS * 3600,
     },
     graphql: { introspection: e.ARCA_INTROSPECTION ?? !production },
     demoTenant: e.ARCA_DEMO_TENANT ?? !production,
+    jobs: { workers: e.ARCA_JOBS_ENABLED, pollIntervalMs: e.ARCA_JOBS_POLL_INTERVAL_MS },
+    webhooks: {
+      allowPrivateNetworks: e.ARCA_WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? !production,
+      allowHttp: e.ARCA_WEBHOOK_ALLOW_HTTP ?? !production,
+      maxAttempts: e.ARCA_WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.ARCA_WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: e.ARCA_WEBHOOK_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Db, type DownloadGrantModel } from '@arca/api-db';
+
+@Injectable()
+export class DownloadsRepository {
+  constructor(@Inject(Db) private readonly db: Db) {}
+
+  create(
+    tenantId: string,
+    data: { versionId: string; tokenHash: Uint8Array; createdById: string; apiKeyId: string | null; expiresAt: Date },
+  ): Promise<DownloadGrantModel> {
+    return this.db.tx(tenantId).downloadGrant.create({
+      data: { ...data, tenantId, tokenHash: new Uint8Array(data.tokenHash) },
+    });
+  }
+
+  /** Tenant and id of the grant whose token hashes to `tokenHash` (inside a secret-lookup scope). */
+  byToken(tokenHash: Uint8Array): Promise<{ id: string; tenantId: string } | null> {
+    return this.db.currentTx().downloadGrant.findUnique({
+      where: { tokenHash: new Uint8Array(tokenHash) },
+      select: { id: true, tenantId: true },
+    });
+  }
+
+  find(tenantId: string, id: string): Promise<DownloadGrantModel | null> {
+    return this.db.tx(tenantId).downloadGrant.findFirst({ where: { tenantId, id } });
+  }
+
+  /** Counts one request against a usable grant; null if it expired, completed or failed meanwhile. */
+  async use(tenantId: string, id: string): Promise<DownloadGrantModel | null> {
+    const rows = await this.db.sql<{ id: string }>(tenantId, {
+      text: `UPDATE download_grants SET requests = requests + 1, first_used_at = COALESCE(first_used_at, now())
+              WHERE tenant_id = $1 AND id = $2 AND expires_at > now() AND completed_at IS NULL
+                AND failure_code IS NULL
+              RETURNING id`,
+      values: [tenantId, id],
+    });
+    return rows.length === 1 ? this.find(tenantId, id) : null;
+  }
+
+  async complete(tenantId: string, id: string): Promise<void> {
+    await this.db.tx(tenantId).downloadGrant.updateMany({
+      where: { tenantId, id, completedAt: null },
+      data: { completedAt: new Date() },
+    });
+  }
+
+  async fail(tenantId: string, id: string, code: string): Promise<void> {
+    await this.db.tx(tenantId).downloadGrant.updateMany({
+      where: { tenantId, id, failureCode: null },
+      data: { failureCode: code },
+    });
+  }
+}

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Permission } from '@arca/contracts';
+import { Db, type UploadModel } from '@arca/api-db';
+import {
+  ARCA_CONFIG,
+  badInput,
+  failedPrecondition,
+  type ArcaConfig,
+  type TenantContext,
+} from '@arca/api-core';
+import { AuditLog } from '@arca/api-audit';
+import { TokenHasher } from '@arca/api-identity';
+import { ModelsService } from '@arca/api-models';
+import { ByteQueue, SegmentCipher } from '@arca/crypto';
+import { BLOB_PARAMS, BlobLayout } from '../blobs/blob-layout.js';
+import { BlobsRepository } from '../blobs/blobs.repository.js';
+import { blobContext } from '../keys/key-context.js';
+import { KeyHierarchy } from '../keys/key-hierarchy.service.js';
+import { VersionsRepository } from '../versions/versions.repository.js';
+import { linkGone, uploadTooLong, wrongOffset } from '../artifacts.errors.js';
+
+import { UPLOAD_TOKEN_PREFIX, isLinkToken, newLinkToken } from './upload-tokens.js';
+
+export interface CreatedUpload {
+  upload: UploadModel;
+  token: string;
+}
+
+export interface UploadProgress {
+  uploadId: string;
+  receivedSize: number;
+  declaredSize: number;
+  complete: boolean;
+}
+
+/**
+ * Staged uploads: createUpload fixes the size and the blob's key; PUTs stream the body, sealing and committing one
+ * 1 MiB segment at a time (so a broken connection loses at most the segment in flight and the client resumes at
+ * `receivedSize`); finalize turns a complete upload into a version.
+ */
+@Injectable()
+export class UploadsService {
+  constructor(
+    @Inject(Db) private readonly db: Db,
+    @Inject(BlobsRepository) private readonly blobs: BlobsRepository,
+    @Inject(VersionsRepository) private readonly versions: VersionsRepository,
+    @Inject(KeyHierarchy) private readonly keys: KeyHierarchy,
+    @Inject(ModelsService) private readonly models: ModelsService,
+    @Inject(TokenHasher) private readonly hasher: TokenHasher,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(ARCA_CONFIG) private readonly config: ArcaConfig,
+  ) {}
+
+  async create(
+    ctx: TenantContext,
+    input: { modelId: string; sizeBytes: number; parentVersionId?: string | null },
+  ): Promise<CreatedUpload> {
+    const max = this.config.artifacts.uploadMaxBytes;
+    if (!Number.isSafeInteger(input.sizeBytes) || input.sizeBytes < 0 || input.sizeBytes > max) {
+      throw badInput(`sizeBytes must be an integer from 0 to ${max}`, { field: 'sizeBytes', max });
+    }
+    const token = newLinkToken(UPLOAD_TOKEN_PREFIX);
+    const id = randomUUID();
+    return this.db.tenantTransaction(ctx.tenantId, async () => {
+      const model = await this.models.authorize(ctx, input.modelId, Permission.VersionsUpload);
+      if (model.archivedAt) throw failedPrecondition('the model is archived');
+      if (input.parentVersionId) {
+        const parent = await this.versions.find(ctx.tenantId, input.parentVersionId);
+        if (!parent) throw badInput('the parent version does not exist', { field: 'parentVersionId' });
+      }
+      const dek = this.keys.newDek();
+      const header = SegmentCipher.create(dek, blobContext(ctx.tenantId, model.id, id), BLOB_PARAMS).header;
+      const upload = await this.blobs.createUpload(ctx.tenantId, {
+        id,
+        modelId: model.id,
+        tokenHash: this.hasher.hash(token),
+        declaredSize: input.sizeBytes,
+        header,
+        parentVersionId: input.parentVersionId ?? null,
+        createdById: ctx.userId,
+        apiKeyId: ctx.apiKeyId ?? null,
+        expiresAt: new Date(Date.now() + this.config.artifacts.uploadTtlSeconds * 1000),
+      });
+      await this.keys.storeBlobKey(ctx.tenantId, model.id, id, dek); // references the upload row
+      dek.fill(0);
+      await this.audit.record(ctx, {
+        action: 'upload.create',
+        resource: { type: 'upload', id },
+        details: { modelId: model.id, sizeBytes: input.sizeBytes },
+      });
+      return { upload, token };
+    });
+  }
+
+  /** Status of the upload a token unlocks (for a client deciding where to resume). */
+  async status(uploadId: string, token: string): Promise<UploadProgress> {
+    const upload = await this.open(uploadId, token);
+    return progress(upload);
+  }
+
+  /**
+   * Appends `body`, which must start at byte `start` (= the bytes already stored). Each full segment is sealed
+   * and committed on its own; bytes that do not complete a segment are dropped if the body ends early.
+   */
+  async receive(
+    uploadId: string,
+    token: string,
+    start: number,
+    body: AsyncIterable<Uint8Array>,
+  ): Promise<UploadProgress> {
+    let upload = await this.open(uploadId, token);
+    if (upload.state !== 'open') throw failedPrecondition(`the upload is ${upload.state}`);
+    const tenantId = upload.tenantId;
+    let offset = Number(upload.receivedSize);
+    if (start !== offset) throw wrongOffset(offset);
+    const declared = Number(upload.declaredSize);
+    const layout = new BlobLayout(declared);
+    const dek = await this.db.tenantTransaction(tenantId, () =>
+      this.keys.blobKey(tenantId, upload.modelId, upload.id),
+    );
+    const cipher = SegmentCipher.fromHeader(dek, blobContext(tenantId, upload.modelId, upload.id), upload.header, BLOB_PARAMS);
+    dek.fill(0);
+    let index = upload.segmentsWritten;
+    const queue = new ByteQueue();
+    const sealReady = async (): Promise<void> => {
+      while (index < layout.count) {
+        const at = layout.segment(index);
+        const size = at.plaintextEnd - at.plaintextStart;
+        if (queue.length < size) return;
+        const sealed = Buffer.concat(cipher.encryptSegment(index, at.isLast, queue.take(size)));
+        const stored = await this.db.tenantTransaction(tenantId, () =>
+          this.blobs.appendSegment(tenantId, upload.id, index, sealed, at.plaintextEnd),
+        );
+        if (!stored) throw wrongOffset(await this.storedOffset(tenantId, upload.id));
+        offset = at.plaintextEnd;
+        index++;
+      }
+    };
+    await sealReady(); // a 0-byte upload has one empty segment
+    for await (const chunk of body) {
+      if (offset + queue.length + chunk.length > declared) throw uploadTooLong(declared);
+      queue.push(chunk);
+      await sealReady();
+    }
+    upload = { ...upload, receivedSize: BigInt(offset), segmentsWritten: index };
+    return progress(upload);
+  }
+
+  /** Abandons an unfinished upload and deletes its segments. */
+  async abort(ctx: TenantContext, uploadId: string): Promise<void> {
+    await this.db.tenantTransaction(ctx.tenantId, async () => {
+      const upload = await this.blobs.uploadForUpdate(ctx.tenantId, uploadId);
+      if (!upload) throw linkGone('upload');
+      await this.models.authorize(ctx, upload.modelId, Permission.VersionsUpload);
+      if (upload.state !== 'open') throw failedPrecondition(`the upload is ${upload.state}`);
+      await this.blobs.setUploadState(ctx.tenantId, uploadId, 'aborted');
+      await this.blobs.deleteSegments(ctx.tenantId, uploadId);
+      await this.audit.record(ctx, { action: 'upload.abort', resource: { type: 'upload', id: uploadId } });
+    });
+  }
+
+  private async storedOffset(tenantId: string, uploadId: string): Promise<number> {
+    const row = await this.db.tenantTransaction(tenantId, () => this.blobs.upload(tenantId, uploadId));
+    return Number(row?.receivedSize ?? 0);
+  }
+
+  /** The upload `token` unlocks, if it is `uploadId` and has not expired. */
+  private async open(uploadId: string, token: string): Promise<UploadModel> {
+    if (!isLinkToken(token, UPLOAD_TOKEN_PREFIX)) throw linkGone('upload');
+    const hash = this.hasher.hash(token);
+    const found = await this.db.scopedTransaction({ authLookup: Buffer.from(hash).toString('hex') }, () =>
+      this.blobs.uploadByToken(hash),
+    );
+    if (!found || found.id !== uploadId) throw linkGone('upload');
+    const upload = await this.db.tenantTransaction(found.tenantId, () => this.blobs.upload(found.tenantId, uploadId));
+    if (!upload || upload.expiresAt.getTime() <= Date.now()) throw linkGone('upload');
+    return upload;
+  }
+}
+
+function progress(upload: UploadModel): UploadProgress {
+  return {
+    uploadId: upload.id,
+    receivedSize: Number(upload.receivedSize),
+    declaredSize: Number(upload.declaredSize),
+    complete: upload.receivedSize === upload.declaredSize && upload.segmentsWritten > 0,
+  };
+}
