@@ -7,7 +7,8 @@ import { ErrorCode } from '@arca/contracts';
  * INSECURE_TRANSPORT: the client refused to send credentials over plain http to a non-loopback host.
  * VERSION_FAILED: an upload was stored but failed validation (a `VersionFailedError` carries the reason).
  */
-export type ArcaErrorCode = ErrorCode | 'NETWORK_ERROR' | 'HTTP_ERROR' | 'INSECURE_TRANSPORT' | 'VERSION_FAILED';
+export type ArcaErrorCode =
+  ErrorCode | 'NETWORK_ERROR' | 'HTTP_ERROR' | 'INSECURE_TRANSPORT' | 'VERSION_FAILED';
 
 /** One entry of a GraphQL `errors` array, as received. */
 export interface GraphqlErrorBody {
