@@ -48,7 +48,12 @@ export async function runCryptoBench({ totalMiB = 512, rounds = 3 } = {}) {
     results.bareEncrypt.push(mbps(bytes, process.hrtime.bigint() - t));
 
     t = process.hrtime.bigint();
-    const reader = SegmentCipher.fromHeader(key, Buffer.from('arca/v1/bench'), cipher.header, AES256_GCM_HKDF_1MB);
+    const reader = SegmentCipher.fromHeader(
+      key,
+      Buffer.from('arca/v1/bench'),
+      cipher.header,
+      AES256_GCM_HKDF_1MB,
+    );
     sealed.forEach((s, i) => reader.decryptSegment(i, i === count - 1, s));
     results.arcaDecrypt.push(mbps(bytes, process.hrtime.bigint() - t));
 

@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { modelStream } from '@arca/onnx/testing';
 import { acquireDatabase, withClient } from '../lib/postgres.mjs';
@@ -39,13 +38,17 @@ export async function run(opts) {
         `(${db.embedded ? 'embedded, same host' : 'DATABASE_URL'})`,
     );
     const api = client(server);
-    const model = (await api.gql('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', {
-      i: { name: `bench-${randomBytes(3).toString('hex')}` },
-    })).createModel;
+    const model = (
+      await api.gql('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', {
+        i: { name: `bench-${randomBytes(3).toString('hex')}` },
+      })
+    ).createModel;
     const source = modelStream(sizeMiB * MiB);
     const bytes = source.byteLength;
     const rows = { upload: [], download: [], validate: [], copyIn: [], copyOut: [] };
-    await withClient(db.adminUrl, (c) => c.query('CREATE TABLE IF NOT EXISTS bench_copy (idx int, data bytea)'));
+    await withClient(db.adminUrl, (c) =>
+      c.query('CREATE TABLE IF NOT EXISTS bench_copy (idx int, data bytea)'),
+    );
     for (let r = 0; r < rounds; r++) {
       const copy = await copyRound(db.adminUrl, source);
       rows.copyIn.push(mbps(bytes, copy.inMs));
@@ -74,7 +77,12 @@ export async function run(opts) {
       await transferRound(api, model.id, big);
       const after = await server.rss(false);
       const growth = (after.peak - before.rss) / MiB;
-      results.memory = { modelMiB: big.byteLength / MiB, baselineRssMiB: before.rss / MiB, peakRssMiB: after.peak / MiB, growthMiB: growth };
+      results.memory = {
+        modelMiB: big.byteLength / MiB,
+        baselineRssMiB: before.rss / MiB,
+        peakRssMiB: after.peak / MiB,
+        growthMiB: growth,
+      };
       console.log(
         `memory: ${(big.byteLength / MiB).toFixed(0)} MiB up and down · server RSS ${(before.rss / MiB).toFixed(0)} MiB → ` +
           `peak ${(after.peak / MiB).toFixed(0)} MiB: growth ${growth.toFixed(1)} MiB (target < 100)`,
@@ -129,7 +137,10 @@ async function copyRound(adminUrl, source) {
       yield Buffer.from([0xff, 0xff]);
     };
     let t = performance.now();
-    await pipeline(Readable.from(rowsOf()), c.query(copyStreams.from('COPY bench_copy FROM STDIN (FORMAT binary)')));
+    await pipeline(
+      Readable.from(rowsOf()),
+      c.query(copyStreams.from('COPY bench_copy FROM STDIN (FORMAT binary)')),
+    );
     const inMs = performance.now() - t;
     t = performance.now();
     await pipeline(
@@ -141,10 +152,11 @@ async function copyRound(adminUrl, source) {
 }
 
 async function transferRound(api, modelId, source) {
-  const upload = (await api.gql(
-    'mutation($i: CreateUploadInput!) { createUpload(input: $i) { id url token } }',
-    { i: { modelId, sizeBytes: source.byteLength } },
-  )).createUpload;
+  const upload = (
+    await api.gql('mutation($i: CreateUploadInput!) { createUpload(input: $i) { id url token } }', {
+      i: { modelId, sizeBytes: source.byteLength },
+    })
+  ).createUpload;
   let t = performance.now();
   const put = await fetch(api.base + upload.url, {
     method: 'PUT',
@@ -156,20 +168,24 @@ async function transferRound(api, modelId, source) {
   const uploadMs = performance.now() - t;
   if (!progress.complete) throw new Error(`upload incomplete: ${JSON.stringify(progress)}`);
   t = performance.now();
-  const version = (await api.gql(
-    'mutation($u: ID!) { finalizeUpload(uploadId: $u) { id state sha256 failureReason } }',
-    { u: upload.id },
-  )).finalizeUpload;
+  const version = (
+    await api.gql('mutation($u: ID!) { finalizeUpload(uploadId: $u) { id state sha256 failureReason } }', {
+      u: upload.id,
+    })
+  ).finalizeUpload;
   const validateMs = performance.now() - t;
   if (version.state !== 'READY') throw new Error(`version not ready: ${version.failureReason}`);
-  const grant = (await api.gql('mutation($v: ID!) { createDownload(versionId: $v) { url sha256 } }', { v: version.id }))
-    .createDownload;
+  const grant = (
+    await api.gql('mutation($v: ID!) { createDownload(versionId: $v) { url sha256 } }', { v: version.id })
+  ).createDownload;
   t = performance.now();
   const res = await fetch(api.base + grant.url);
   const hash = createHash('sha256');
   for await (const chunk of res.body) hash.update(chunk);
   const downloadMs = performance.now() - t;
-  if (hash.digest('hex') !== grant.sha256) throw new Error('downloaded bytes do not match the version digest');
+  if (hash.digest('hex') !== grant.sha256) {
+    throw new Error('downloaded bytes do not match the version digest');
+  }
   return { uploadMs, validateMs, downloadMs };
 }
 
@@ -191,11 +207,14 @@ function client(server) {
 }
 
 async function startServer(appUrl) {
-  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = () => new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+    });
   child.send({
     cmd: 'start',
     appUrl,

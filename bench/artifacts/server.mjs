@@ -19,7 +19,12 @@ setInterval(() => {
 
 async function start(msg) {
   dataDir = mkdtempSync(join(tmpdir(), 'arca-bench-artifacts-'));
-  const config = loadConfig({ ...msg.env, NODE_ENV: 'production', ARCA_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    ...msg.env,
+    NODE_ENV: 'production',
+    ARCA_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  });
   app = await createApp({
     config,
     secrets: { tokenPepper: config.apiKeyPepper, masterKey: config.masterKey },

@@ -148,7 +148,9 @@ async function rotateMasterKey(io: ServerIo, opts: { json?: boolean }): Promise<
     const result = await b.app.get(TenantKeysService).rotateMasterKey();
     if (opts.json) io.out(JSON.stringify(result));
     else {
-      io.out(`re-wrapped ${result.keks} tenant keys and ${result.logKeys} audit log keys in ${result.tenants} tenants`);
+      io.out(
+        `re-wrapped ${result.keks} tenant keys and ${result.logKeys} audit log keys in ${result.tenants} tenants`,
+      );
       io.out('Every key is now under the current master key; ARCA_MASTER_KEY_PREVIOUS can be removed.');
     }
     return 0;

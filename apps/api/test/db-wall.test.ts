@@ -183,11 +183,10 @@ async function seedArtifacts(c: pg.Client, t: SeededTenant): Promise<void> {
      VALUES ($1, $2, $3, $4, 'finalized', 1, 1, 1, $5, $6, now() + interval '1 day')`,
     [blobId, t.id, t.modelId, randomBytes(32), randomBytes(40), t.ownerId],
   );
-  await c.query(`INSERT INTO blob_keys (blob_id, tenant_id, kek_version, wrapped_dek) VALUES ($1, $2, 1, $3)`, [
-    blobId,
-    t.id,
-    randomBytes(60),
-  ]);
+  await c.query(
+    `INSERT INTO blob_keys (blob_id, tenant_id, kek_version, wrapped_dek) VALUES ($1, $2, 1, $3)`,
+    [blobId, t.id, randomBytes(60)],
+  );
   await c.query(`INSERT INTO blob_segments (blob_id, idx, tenant_id, ciphertext) VALUES ($1, 0, $2, $3)`, [
     blobId,
     t.id,

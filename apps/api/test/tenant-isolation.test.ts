@@ -77,6 +77,12 @@ describe('tenant isolation (B attacks A)', () => {
     );
   });
 
+  /**
+   * Operations whose argument is a confirmation of the caller's own tenant (deleteTenant's confirmSlug): A's slug is
+   * refused as a mismatch, exactly like any other wrong string, so BAD_USER_INPUT reveals nothing about A.
+   */
+  const CONFIRMATION_OPS = new Set<OperationName>(['deleteTenant']);
+
   function attacker(kind: 'session' | 'apiKey'): Caller {
     return { label: `B owner ${kind}`, kind, principal: B.owner, tenantSlug: B.slug };
   }
@@ -100,6 +106,7 @@ describe('tenant isolation (B attacks A)', () => {
       const guardRefusal = code === 'FORBIDDEN' && message?.startsWith(GUARD_SESSION_ONLY);
       const ok =
         code === 'NOT_FOUND' ||
+        (code === 'BAD_USER_INPUT' && CONFIRMATION_OPS.has(op)) ||
         guardRefusal ||
         (code === 'FORBIDDEN' && named.length === 0) ||
         (code === 'UNAUTHENTICATED' && isPublic);

@@ -19,7 +19,11 @@ const KEY_ID_BYTES = 8;
 
 /** The 8-byte identifier of a 32-byte master key (a hash prefix: safe to store and log). */
 export function masterKeyId(masterKey: Uint8Array): Buffer {
-  return createHash('sha256').update('arca:master-key-id:').update(masterKey).digest().subarray(0, KEY_ID_BYTES);
+  return createHash('sha256')
+    .update('arca:master-key-id:')
+    .update(masterKey)
+    .digest()
+    .subarray(0, KEY_ID_BYTES);
 }
 
 /**
@@ -39,7 +43,9 @@ export class LocalKeyProvider implements KeyProvider {
     this.key = Buffer.from(masterKey);
     this.keyIdBytes = masterKeyId(this.key);
     this.keyId = this.keyIdBytes.toString('hex');
-    for (const key of [...previous].reverse()) this.keys.set(masterKeyId(key).toString('hex'), Buffer.from(key));
+    for (const key of [...previous].reverse()) {
+      this.keys.set(masterKeyId(key).toString('hex'), Buffer.from(key));
+    }
     this.keys.set(this.keyId, this.key);
   }
 
@@ -55,7 +61,9 @@ export class LocalKeyProvider implements KeyProvider {
     const id = wrapped.subarray(0, KEY_ID_BYTES);
     const key = id.length === KEY_ID_BYTES ? this.keys.get(Buffer.from(id).toString('hex')) : undefined;
     if (!key || !timingSafeEqual(id, masterKeyId(key))) {
-      return Promise.reject(new IntegrityError('wrapped key was sealed by a master key this server does not hold'));
+      return Promise.reject(
+        new IntegrityError('wrapped key was sealed by a master key this server does not hold'),
+      );
     }
     try {
       return Promise.resolve(open(key, wrapped.subarray(KEY_ID_BYTES), aad));

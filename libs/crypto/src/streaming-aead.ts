@@ -15,7 +15,6 @@ import {
 // Both directions hold at most one segment plus the chunk being written: the last-segment flag is part of the
 // nonce, so a segment can only be sealed (or opened) once it is known whether more bytes follow it.
 
-
 type Emit = (chunk: Buffer) => void;
 
 /** Plaintext in, ciphertext out: the header first, then each segment once the next byte (or the end) is seen. */

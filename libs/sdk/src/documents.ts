@@ -248,6 +248,14 @@ export const CreateDownloadDocument = document(
   'mutation CreateDownload($versionId: ID!) { createDownload(versionId: $versionId) { id versionId url expiresAt sizeBytes sha256 } }',
 );
 
+// keys and tenant deletion (owner, with a session)
+export const RotateTenantKeyDocument = document(
+  'mutation RotateTenantKey { rotateTenantKey { fromVersion toVersion rewrapped resumed } }',
+);
+export const DeleteTenantDocument = document(
+  'mutation DeleteTenant($confirmSlug: String!) { deleteTenant(confirmSlug: $confirmSlug) { keysDestroyed versionsShredded } }',
+);
+
 // version lifecycle: aliases, promotions, metadata, archive, lineage, search, artifact policy
 const MODEL_ALIAS = fragment(
   'fragment ModelAliasFields on ModelAlias { name modelId versionId versionNumber protected updatedAt updatedById }',
@@ -367,6 +375,8 @@ export const DOCUMENTS = {
   finalizeUpload: FinalizeUploadDocument,
   abortUpload: AbortUploadDocument,
   createDownload: CreateDownloadDocument,
+  rotateTenantKey: RotateTenantKeyDocument,
+  deleteTenant: DeleteTenantDocument,
   modelAliases: ModelAliasesDocument,
   setAlias: SetAliasDocument,
   deleteAlias: DeleteAliasDocument,

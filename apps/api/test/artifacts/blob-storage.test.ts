@@ -30,7 +30,18 @@ const FIRST = MiB - 16 - 40;
 const LATER = MiB - 16;
 
 describe('staged upload into encrypted segments', () => {
-  const sizes = [0, 1, FIRST - 1, FIRST, FIRST + 1, MiB - 1, MiB, MiB + 1, FIRST + LATER, FIRST + 2 * LATER + 7];
+  const sizes = [
+    0,
+    1,
+    FIRST - 1,
+    FIRST,
+    FIRST + 1,
+    MiB - 1,
+    MiB,
+    MiB + 1,
+    FIRST + LATER,
+    FIRST + 2 * LATER + 7,
+  ];
   for (const size of sizes) {
     it(`round-trips ${size} bytes exactly`, async () => {
       const marker = randomBytes(16);
@@ -88,9 +99,13 @@ describe('staged upload into encrypted segments', () => {
   it('finalize refuses an incomplete upload and changes nothing', async () => {
     const upload = await createUpload(t, tenant.owner.session, modelId, FIRST + 10);
     await put(t, upload, randomBytes(FIRST + 5));
-    const res = await t.gql('mutation($u: ID!) { finalizeUpload(uploadId: $u) { id } }', { u: upload.id }, {
-      token: tenant.owner.session,
-    });
+    const res = await t.gql(
+      'mutation($u: ID!) { finalizeUpload(uploadId: $u) { id } }',
+      { u: upload.id },
+      {
+        token: tenant.owner.session,
+      },
+    );
     expect(errorCode(res)).toBe('FAILED_PRECONDITION');
     const versions = await admin.query('SELECT 1 FROM model_versions WHERE id = $1', [upload.id]);
     expect(versions.rowCount).toBe(0);

@@ -21,7 +21,10 @@ let admin: pg.Client;
 const servers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+  const built = spawnSync('npm', ['run', 'build', '--silent'], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (built.status !== 0) throw new Error('npm run build failed');
   t = await TestApp.start();
   admin = new pg.Client({ connectionString: inject('databaseAdminUrl') });
@@ -58,7 +61,7 @@ async function startServer(): Promise<{ base: string; proc: ChildProcess }> {
   servers.push(proc);
   const base = await new Promise<string>((resolvePort, reject) => {
     let out = '';
-    proc.stdout!.on('data', (chunk: Buffer) => {
+    proc.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /serving GraphQL at (http:\/\/[^/\s]+)\/graphql/.exec(out);
       if (m) resolvePort(m[1]!.replace('localhost', '127.0.0.1'));
@@ -68,7 +71,12 @@ async function startServer(): Promise<{ base: string; proc: ChildProcess }> {
   return { base, proc };
 }
 
-async function gql<T>(base: string, token: string, query: string, variables: Record<string, unknown>): Promise<T> {
+async function gql<T>(
+  base: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
   const res = await fetch(`${base}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -114,17 +122,22 @@ describe('SIGKILL mid-upload', () => {
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
     async function* body(): AsyncGenerator<Uint8Array> {
-      for (let at = 0; at < 6.5 * MiB; at += 256 * 1024) yield bytes.subarray(at, Math.min(at + 256 * 1024, 6.5 * MiB));
+      for (let at = 0; at < 6.5 * MiB; at += 256 * 1024) {
+        yield bytes.subarray(at, Math.min(at + 256 * 1024, 6.5 * MiB));
+      }
       await hold;
     }
     const put = fetch(`${first.base}${upload.url}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${upload.token}`, 'content-type': 'application/octet-stream' },
-      body: body() as unknown as ReadableStream,
+      body: body(),
       duplex: 'half',
-    } as RequestInit).catch((error: unknown) => error);
+    }).catch((error: unknown) => error);
     const received = async () =>
-      Number((await admin.query('SELECT received_size FROM uploads WHERE id = $1', [upload.id])).rows[0].received_size);
+      Number(
+        (await admin.query('SELECT received_size FROM uploads WHERE id = $1', [upload.id])).rows[0]
+          .received_size,
+      );
     await until(async () => (await received()) >= 4 * MiB, 'segments to be committed');
     await killed(first.proc);
     release();
@@ -133,7 +146,9 @@ describe('SIGKILL mid-upload', () => {
     const stored = await received();
     expect(stored).toBeGreaterThan(0);
     expect((await admin.query('SELECT 1 FROM model_versions WHERE id = $1', [upload.id])).rowCount).toBe(0);
-    const segments = await admin.query('SELECT count(*)::int AS n FROM blob_segments WHERE blob_id = $1', [upload.id]);
+    const segments = await admin.query('SELECT count(*)::int AS n FROM blob_segments WHERE blob_id = $1', [
+      upload.id,
+    ]);
     expect(segments.rows[0].n).toBeGreaterThan(0);
 
     const second = await startServer();
@@ -200,7 +215,9 @@ describe('SIGKILL during key rotation', () => {
     });
 
     const first = await startServer();
-    const rotation = gql(first.base, token, 'mutation { rotateTenantKey { toVersion } }', {}).catch((e: unknown) => e);
+    const rotation = gql(first.base, token, 'mutation { rotateTenantKey { toVersion } }', {}).catch(
+      (e: unknown) => e,
+    );
     const stale = async () =>
       Number(
         (
@@ -239,7 +256,9 @@ describe('SIGKILL during key rotation', () => {
     ]);
     for (const blob of real) expectSameBytes(await readBlob(t, tenant.id, blob.id), blob.bytes);
     await t.app.get(Db).tenantTransaction(tenant.id, async () => {
-      for (const id of ids.slice(0, 200)) expect((await keys.blobKey(tenant.id, model.id, id)).length).toBe(32);
+      for (const id of ids.slice(0, 200)) {
+        expect((await keys.blobKey(tenant.id, model.id, id)).length).toBe(32);
+      }
     });
     await killed(second.proc);
   }, 180_000);

@@ -37,9 +37,12 @@ async function storedBlobs(tenant: TestTenant, count: number, size = MiB + 5) {
 }
 
 const segmentDigests = async (blobId: string): Promise<string[]> =>
-  (await admin.query<{ c: Buffer }>('SELECT ciphertext AS c FROM blob_segments WHERE blob_id = $1 ORDER BY idx', [blobId])).rows.map(
-    (r) => sha256(r.c),
-  );
+  (
+    await admin.query<{ c: Buffer }>(
+      'SELECT ciphertext AS c FROM blob_segments WHERE blob_id = $1 ORDER BY idx',
+      [blobId],
+    )
+  ).rows.map((r) => sha256(r.c));
 
 const ROTATE = 'mutation { rotateTenantKey { fromVersion toVersion rewrapped resumed } }';
 
@@ -48,7 +51,11 @@ describe('tenant KEK rotation', () => {
     const tenant = await t.tenant({ withMembers: false });
     const blobs = await storedBlobs(tenant, 3);
     const before = await Promise.all(blobs.map((b) => segmentDigests(b.id)));
-    const data = await t.ok<{ rotateTenantKey: Record<string, unknown> }>(ROTATE, {}, { token: tenant.owner.session });
+    const data = await t.ok<{ rotateTenantKey: Record<string, unknown> }>(
+      ROTATE,
+      {},
+      { token: tenant.owner.session },
+    );
     expect(data.rotateTenantKey).toEqual({ fromVersion: 1, toVersion: 2, rewrapped: 3, resumed: false });
     const keks = await admin.query<{ version: number; state: string; wrapped_kek: Buffer | null }>(
       'SELECT version, state, wrapped_kek FROM tenant_keys WHERE tenant_id = $1 ORDER BY version',
@@ -58,7 +65,9 @@ describe('tenant KEK rotation', () => {
       [1, 'destroyed', true],
       [2, 'active', false],
     ]);
-    const versions = await admin.query('SELECT DISTINCT kek_version FROM blob_keys WHERE tenant_id = $1', [tenant.id]);
+    const versions = await admin.query('SELECT DISTINCT kek_version FROM blob_keys WHERE tenant_id = $1', [
+      tenant.id,
+    ]);
     expect(versions.rows).toEqual([{ kek_version: 2 }]);
     for (const [i, blob] of blobs.entries()) {
       expect(await segmentDigests(blob.id)).toEqual(before[i]);
@@ -73,11 +82,24 @@ describe('tenant KEK rotation', () => {
     const db = t.app.get(Db);
     await db.tenantTransaction(tenant.id, () => t.app.get(KeyHierarchy).rotate(tenant.id));
     await db.tenantTransaction(tenant.id, () => t.app.get(KeyHierarchy).rewrapBatch(tenant.id, 1));
-    const data = await t.ok<{ rotateTenantKey: Record<string, unknown> }>(ROTATE, {}, { token: tenant.owner.session });
+    const data = await t.ok<{ rotateTenantKey: Record<string, unknown> }>(
+      ROTATE,
+      {},
+      { token: tenant.owner.session },
+    );
     expect(data.rotateTenantKey).toEqual({ fromVersion: null, toVersion: 2, rewrapped: 3, resumed: true });
     for (const blob of blobs) expectSameBytes(await readBlob(t, tenant.id, blob.id), blob.bytes);
-    const again = await t.ok<{ rotateTenantKey: Record<string, unknown> }>(ROTATE, {}, { token: tenant.owner.session });
-    expect(again.rotateTenantKey).toMatchObject({ fromVersion: 2, toVersion: 3, rewrapped: 4, resumed: false });
+    const again = await t.ok<{ rotateTenantKey: Record<string, unknown> }>(
+      ROTATE,
+      {},
+      { token: tenant.owner.session },
+    );
+    expect(again.rotateTenantKey).toMatchObject({
+      fromVersion: 2,
+      toVersion: 3,
+      rewrapped: 4,
+      resumed: false,
+    });
   });
 
   it('only an owner, with a session (not an API key), may rotate', async () => {
@@ -127,7 +149,9 @@ describe('master key rotation', () => {
       const result = await rotating.app.get(TenantKeysService).rotateMasterKey([tenant.id]);
       expect(result).toEqual({ tenants: 1, keks: 1, logKeys: 1 });
       const newId = new LocalKeyProvider(Buffer.from(NEW, 'hex')).keyId;
-      const kek = await admin.query('SELECT master_key_id FROM tenant_keys WHERE tenant_id = $1', [tenant.id]);
+      const kek = await admin.query('SELECT master_key_id FROM tenant_keys WHERE tenant_id = $1', [
+        tenant.id,
+      ]);
       expect(kek.rows).toEqual([{ master_key_id: newId }]);
       expectSameBytes(await readBlob(onlyNew, tenant.id, blob!.id), blob!.bytes);
       await expect(readBlob(t, tenant.id, blob!.id)).rejects.toMatchObject({ code: 'INTEGRITY_ERROR' });
@@ -154,14 +178,20 @@ describe('crypto-shredding (tenant deletion)', () => {
     const bystander = await t.tenant({ withMembers: false });
     const [gone] = await storedBlobs(victim, 1, 2 * MiB);
     const [kept] = await storedBlobs(bystander, 1, 2 * MiB);
-    expect(errorCode(await t.gql(DELETE, { s: 'wrong' }, { token: victim.owner.session }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await t.gql(DELETE, { s: 'wrong' }, { token: victim.owner.session }))).toBe(
+      'BAD_USER_INPUT',
+    );
     expect(errorCode(await t.gql(DELETE, { s: victim.slug }, { token: victim.members.admin.session }))).toBe(
       'FORBIDDEN',
     );
     expectSameBytes(await readBlob(t, victim.id, gone!.id), gone!.bytes);
-    const data = await t.ok<{ deleteTenant: { keysDestroyed: number } }>(DELETE, { s: victim.slug }, {
-      token: victim.owner.session,
-    });
+    const data = await t.ok<{ deleteTenant: { keysDestroyed: number } }>(
+      DELETE,
+      { s: victim.slug },
+      {
+        token: victim.owner.session,
+      },
+    );
     expect(data.deleteTenant.keysDestroyed).toBe(1);
     await expect(readBlob(t, victim.id, gone!.id)).rejects.toMatchObject({ code: 'INTEGRITY_ERROR' });
     // An attacker holding the database and the master key finds no key material left to unwrap.
@@ -170,10 +200,14 @@ describe('crypto-shredding (tenant deletion)', () => {
       [victim.id],
     );
     expect(material.rows[0]).toEqual({ n: 0 });
-    expect((await admin.query('SELECT 1 FROM blob_segments WHERE blob_id = $1', [gone!.id])).rowCount).toBeGreaterThan(0);
+    expect(
+      (await admin.query('SELECT 1 FROM blob_segments WHERE blob_id = $1', [gone!.id])).rowCount,
+    ).toBeGreaterThan(0);
     expectSameBytes(await readBlob(t, bystander.id, kept!.id), kept!.bytes);
     // The tenant is gone for its members; its audit log keeps the record.
-    expect(errorCode(await t.gql('{ tenant { id } }', {}, { token: victim.owner.session }))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await t.gql('{ tenant { id } }', {}, { token: victim.owner.session }))).toBe(
+      'UNAUTHENTICATED',
+    );
     await t.flushAudit();
     const shred = await admin.query(
       `SELECT convert_from(entry, 'UTF8')::jsonb AS e FROM audit_entries WHERE tenant_id = $1 AND action = 'tenant.shred'`,

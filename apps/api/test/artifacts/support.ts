@@ -101,7 +101,12 @@ export interface PushedVersion {
 }
 
 /** createUpload → PUT → finalizeUpload, as one principal. */
-export async function push(t: TestApp, token: string, modelId: string, bytes: Buffer): Promise<PushedVersion> {
+export async function push(
+  t: TestApp,
+  token: string,
+  modelId: string,
+  bytes: Buffer,
+): Promise<PushedVersion> {
   const upload = await createUpload(t, token, modelId, bytes.length);
   const res = await put(t, upload, bytes);
   if (res.status !== 200) throw new Error(`PUT failed: ${JSON.stringify(res.json)}`);

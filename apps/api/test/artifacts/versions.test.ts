@@ -80,21 +80,29 @@ describe('finalize validates the model', () => {
       expect(version.state).toBe('FAILED');
       expect(version.failureCode).toBe(code);
       expect(version.failureReason).toMatch(/\w/);
-      const grant = await t.gql('mutation($v: ID!) { createDownload(versionId: $v) { url } }', { v: version.id }, {
-        token: owner(),
-      });
+      const grant = await t.gql(
+        'mutation($v: ID!) { createDownload(versionId: $v) { url } }',
+        { v: version.id },
+        {
+          token: owner(),
+        },
+      );
       expect(errorCode(grant)).toBe('FAILED_PRECONDITION');
     });
   }
 
   it('a tenant may allow an extra operator domain; the runtime still has to load the model', async () => {
-    await admin.query(`UPDATE tenants SET onnx_allowed_domains = ARRAY['com.acme'] WHERE id = $1`, [tenant.id]);
+    await admin.query(`UPDATE tenants SET onnx_allowed_domains = ARRAY['com.acme'] WHERE id = $1`, [
+      tenant.id,
+    ]);
     try {
       const version = await push(t, owner(), modelId, Buffer.from(unknownDomainModel('com.acme')));
       expect(version.state).toBe('FAILED');
       expect(version.failureCode).toBe('RUNTIME_LOAD_FAILED');
     } finally {
-      await admin.query(`UPDATE tenants SET onnx_allowed_domains = ARRAY[]::text[] WHERE id = $1`, [tenant.id]);
+      await admin.query(`UPDATE tenants SET onnx_allowed_domains = ARRAY[]::text[] WHERE id = $1`, [
+        tenant.id,
+      ]);
     }
   });
 });
@@ -123,7 +131,10 @@ describe('downloads', () => {
       expectSameBytes(full.body, bytes);
       // One-time: the link is used up once the last byte went out (here by a full response, below by a range).
       expect((await get(url)).status).toBe(404);
-      expect(JSON.parse((await get(`${url}/status`)).text)).toEqual({ state: 'completed', failureCode: null });
+      expect(JSON.parse((await get(`${url}/status`)).text)).toEqual({
+        state: 'completed',
+        failureCode: null,
+      });
       const second = await downloadUrl(t, owner(), version.id);
       const tail = await get(second, { range: 'bytes=-10' });
       expect(tail.status).toBe(206);
@@ -140,15 +151,23 @@ describe('downloads', () => {
     expect(bad.headers['content-range']).toBe(`bytes */${base.length}`);
     expect((await get(`/v1/downloads/arcd_${'x'.repeat(43)}`)).status).toBe(404);
     for (const role of ['publisher', 'consumer', 'viewer', 'auditor', 'approver'] as const) {
-      const res = await t.gql('mutation($v: ID!) { createDownload(versionId: $v) { url } }', { v: version.id }, {
-        token: tenant.members[role].session,
-      });
+      const res = await t.gql(
+        'mutation($v: ID!) { createDownload(versionId: $v) { url } }',
+        { v: version.id },
+        {
+          token: tenant.members[role].session,
+        },
+      );
       expect(errorCode(res), role).toBe('FORBIDDEN');
     }
     const other = await t.tenant({ withMembers: false });
-    const foreign = await t.gql('mutation($v: ID!) { createDownload(versionId: $v) { url } }', { v: version.id }, {
-      token: other.owner.session,
-    });
+    const foreign = await t.gql(
+      'mutation($v: ID!) { createDownload(versionId: $v) { url } }',
+      { v: version.id },
+      {
+        token: other.owner.session,
+      },
+    );
     expect(errorCode(foreign)).toBe('NOT_FOUND');
   });
 });
@@ -177,14 +196,19 @@ describe('tampering with stored ciphertext', () => {
       const received: Buffer[] = [];
       await expect(
         (async () => {
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) received.push(Buffer.from(chunk));
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+            received.push(Buffer.from(chunk));
+          }
         })(),
       ).rejects.toThrow();
       const body = Buffer.concat(received);
       expect(body.length).toBeLessThan(original.length);
       expect(body.equals(original.subarray(0, body.length))).toBe(true);
     }
-    expect(JSON.parse((await get(`${url}/status`)).text)).toEqual({ state: 'failed', failureCode: 'INTEGRITY_ERROR' });
+    expect(JSON.parse((await get(`${url}/status`)).text)).toEqual({
+      state: 'failed',
+      failureCode: 'INTEGRITY_ERROR',
+    });
     await t.flushAudit();
     const audit = await admin.query(
       `SELECT 1 FROM audit_entries WHERE tenant_id = $1 AND action = 'model_version.integrity_failure' AND resource_id = $2`,

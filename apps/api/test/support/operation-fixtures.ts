@@ -18,6 +18,7 @@ import type {
 } from 'graphql';
 import type pg from 'pg';
 import { OPERATIONS, type OperationName } from '@arca/contracts';
+import { buildMlp } from '@arca/onnx/testing';
 import type { GqlOptions, GqlResponse, Principal, TestApp, TestTenant } from './harness.js';
 import { seedAlias, seedPromotion, seedVersion } from '../lifecycle/fixtures.js';
 
@@ -39,8 +40,10 @@ export type ResourceKind =
   | 'webhook'
   | 'webhookDelivery'
   | 'version'
-  | 'promotion';
+  | 'promotion'
+  | 'upload';
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
+  'upload',
   'model',
   'restricted',
   'member',
@@ -72,6 +75,8 @@ export interface World {
   version: { id: string };
   /** A pending request (by `member`) to promote `version` to production. */
   promotion: { id: string };
+  /** An open (unfinished) staged upload to `model`, created by the owner. */
+  upload: { id: string };
 }
 
 export type CallerKind = 'session' | 'apiKey' | 'anonymous';
@@ -122,6 +127,7 @@ const ID_NAMES: Record<string, ResourceKind> = {
   userId: 'member',
   webhookId: 'webhook',
   versionId: 'version',
+  uploadId: 'upload',
 };
 
 const unique = (prefix: string): string => `${prefix}-${randomBytes(5).toString('hex')}`;
@@ -326,11 +332,53 @@ export const FIXTURES: Record<OperationName, OperationFixture> = {
   searchModelVersions: { args: () => ({ query: 'model', first: 10 }) },
   artifactPolicy: {},
   updateArtifactPolicy: { input: () => ({ onnxAllowedDomains: ['com.example.fixture'] }) },
+  // model versions: uploads, downloads, keys (the world's version is READY on the INTERNAL model)
+  modelVersion: { id: 'version' },
+  modelVersions: { prepare: onInternalModel },
+  resolveModelVersion: { args: (c) => ({ model: c.world.model.id, ref: 'latest' }) },
+  createUpload: { prepare: onInternalModel, input: () => ({ sizeBytes: 100 }) },
+  finalizeUpload: {
+    prepare: async (c) => (c.fresh ? { world: { upload: await stageUpload(c.t, c.world, true) } } : {}),
+  },
+  abortUpload: {
+    prepare: async (c) => (c.fresh ? { world: { upload: await stageUpload(c.t, c.world, false) } } : {}),
+  },
+  createDownload: {},
+  rotateTenantKey: {},
+  deleteTenant: {
+    // Succeeding calls shred a tenant of their own: the world's tenant must survive the suite.
+    prepare: async (c) => {
+      if (!c.fresh) return {};
+      const doomed = await c.t.tenant({ withMembers: false });
+      return { token: doomed.owner.session, world: { tenant: doomed } };
+    },
+    args: (c, p) => ({ confirmSlug: (p.world?.tenant ?? c.world.tenant).slug }),
+  },
 };
 
+/** A staged upload of a small valid ONNX model to the INTERNAL model, by the owner; `complete`: all bytes sent. */
+async function stageUpload(t: TestApp, world: World, complete: boolean): Promise<{ id: string }> {
+  const bytes = Buffer.from(FIXTURE_ONNX);
+  const data = await t.ok<{ createUpload: { id: string; url: string; token: string } }>(
+    'mutation($i: CreateUploadInput!) { createUpload(input: $i) { id url token } }',
+    { i: { modelId: world.model.id, sizeBytes: bytes.length } },
+    { token: world.tenant.owner.apiKey },
+  );
+  if (complete) {
+    const res = await t.http('PUT', data.createUpload.url, bytes, {
+      authorization: `Bearer ${data.createUpload.token}`,
+      'content-type': 'application/octet-stream',
+    });
+    if (res.status !== 200) throw new Error(`fixture upload failed: ${res.body}`);
+  }
+  return { id: data.createUpload.id };
+}
+
+const FIXTURE_ONNX = buildMlp({ inputSize: 4, hidden: [4], outputs: 2, seed: 1 });
+
 /** Calls expected to succeed name the INTERNAL model (`modelId` arguments default to the restricted one). */
-async function onInternalModel(c: FixtureContext): Promise<Prepared> {
-  return c.fresh ? { world: { restricted: c.world.model } } : {};
+function onInternalModel(c: FixtureContext): Promise<Prepared> {
+  return Promise.resolve(c.fresh ? { world: { restricted: c.world.model } } : {});
 }
 
 /** A fresh pending request on an alias of its own, requested by `member` (approvers must be someone else). */
@@ -528,6 +576,7 @@ function dummyWorld(): World {
     webhookDelivery: id(),
     version: id(),
     promotion: id(),
+    upload: id(),
   };
 }
 
@@ -691,6 +740,7 @@ export async function buildWorld(t: TestApp, tenant: TestTenant): Promise<World>
   const webhookDelivery = await sendTestWebhook(t, owner, webhook.id);
   const version = await seedVersion(tenant.id, model.id, member.id);
   const promotion = await seedPromotion(tenant.id, model.id, version.id, 'production', member.id);
+  const upload = await stageUpload(t, { tenant, model } as World, false);
   return {
     tenant,
     model,
@@ -702,6 +752,7 @@ export async function buildWorld(t: TestApp, tenant: TestTenant): Promise<World>
     webhookDelivery,
     version,
     promotion,
+    upload,
   };
 }
 
@@ -719,6 +770,11 @@ const TENANT_TABLES = [
   'model_versions',
   'model_aliases',
   'promotion_requests',
+  'uploads',
+  'blob_keys',
+  'blob_segments',
+  'tenant_keys',
+  'download_grants',
 ] as const;
 /** Columns that reads legitimately touch (authentication bookkeeping). */
 const VOLATILE = ['last_used_at', 'last_seen_at', 'idle_expires_at'];

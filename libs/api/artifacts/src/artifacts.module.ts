@@ -25,7 +25,11 @@ import { VersionsService } from './versions/versions.service.js';
   imports: [ModelsModule, WebhooksModule],
   controllers: [UploadsController, DownloadsController],
   providers: [
-    { provide: TokenHasher, useFactory: (s: ServerSecrets) => new TokenHasher(s.tokenPepper), inject: [SERVER_SECRETS] },
+    {
+      provide: TokenHasher,
+      useFactory: (s: ServerSecrets) => new TokenHasher(s.tokenPepper),
+      inject: [SERVER_SECRETS],
+    },
     KeysRepository,
     KeyHierarchy,
     TenantKeysService,

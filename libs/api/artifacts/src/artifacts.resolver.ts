@@ -5,11 +5,7 @@ import { Can, Ctx, UuidPipe, badInput, type TenantContext } from '@arca/api-core
 import { CreateUploadInput, FinalizeUploadInput } from './dto/artifact.inputs.js';
 import { DownloadsService } from './downloads/downloads.service.js';
 import { toGrant, toUpload, toVersion } from './models/mappers.js';
-import {
-  ModelVersionConnection,
-  ModelVersionModel,
-  VersionStateEnum,
-} from './models/model-version.model.js';
+import { ModelVersionConnection, ModelVersionModel, VersionStateEnum } from './models/model-version.model.js';
 import { DownloadGrantModel, UploadModel } from './models/transfer.models.js';
 import { UploadsService } from './uploads/uploads.service.js';
 import { VersionsService } from './versions/versions.service.js';
@@ -33,7 +29,8 @@ export class ArtifactsResolver {
   }
 
   @Query(() => ModelVersionModel, {
-    description: 'A version of a model (id or name) by reference: "latest" (default), a number such as 3 or v3, or an alias.',
+    description:
+      'A version of a model (id or name) by reference: "latest" (default), a number such as 3 or v3, or an alias.',
   })
   @Can(Permission.ModelsRead)
   async resolveModelVersion(
@@ -60,7 +57,14 @@ export class ArtifactsResolver {
     if (query && query.length > Limits.searchQueryMax) {
       throw badInput(`query must be at most ${Limits.searchQueryMax} characters`, { field: 'query' });
     }
-    const page = await this.versions.list(ctx, modelId, { first, after, state, tags, query, includeArchived });
+    const page = await this.versions.list(ctx, modelId, {
+      first,
+      after,
+      state,
+      tags,
+      query,
+      includeArchived,
+    });
     return {
       edges: page.rows.map(({ row, cursor }) => ({ cursor, node: toVersion(row) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.rows.at(-1)?.cursor ?? null },
@@ -69,7 +73,10 @@ export class ArtifactsResolver {
 
   @Mutation(() => UploadModel, { description: 'Starts a staged upload; PUT the bytes to the returned url.' })
   @Can(Permission.VersionsUpload)
-  async createUpload(@Ctx() ctx: TenantContext, @Args('input') input: CreateUploadInput): Promise<UploadModel> {
+  async createUpload(
+    @Ctx() ctx: TenantContext,
+    @Args('input') input: CreateUploadInput,
+  ): Promise<UploadModel> {
     const { upload, token } = await this.uploads.create(ctx, input);
     return toUpload(upload, token);
   }

@@ -141,10 +141,7 @@ export class Db {
    * One statement on the bare pg driver inside the open transaction scoped to `tenantId` (bulk bytea I/O and row
    * locks, where Prisma's marshalling costs or cannot express). Repositories only; values are bind parameters.
    */
-  async sql<R extends pg.QueryResultRow>(
-    tenantId: string,
-    config: pg.QueryConfig,
-  ): Promise<R[]> {
+  async sql<R extends pg.QueryResultRow>(tenantId: string, config: pg.QueryConfig): Promise<R[]> {
     const active = this.als.getStore();
     if (!active) throw new DbScopeError('no transaction is open; wrap the call in tenantTransaction()');
     if (active.scope.tenantId !== tenantId) {

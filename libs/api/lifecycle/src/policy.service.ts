@@ -25,10 +25,12 @@ export class ArtifactPolicyService {
 
   async update(ctx: TenantContext, input: Partial<ArtifactPolicy>): Promise<ArtifactPolicy> {
     const patch: Partial<ArtifactPolicy> = {};
-    if (input.protectedAliases !== undefined)
+    if (input.protectedAliases !== undefined) {
       patch.protectedAliases = normalizeProtectedAliases(input.protectedAliases);
-    if (input.onnxAllowedDomains !== undefined)
+    }
+    if (input.onnxAllowedDomains !== undefined) {
       patch.onnxAllowedDomains = normalizeOnnxDomains(input.onnxAllowedDomains);
+    }
     return this.db.tenantTransaction(ctx.tenantId, async () => {
       await this.lifecycle.lockTenant(ctx.tenantId);
       const before = await this.lifecycle.policy(ctx.tenantId);

@@ -98,8 +98,9 @@ export function normalizeOnnxDomains(domains: readonly string[]): string[] {
         { field },
       );
     }
-    if (BUILT_IN_DOMAINS.has(d))
+    if (BUILT_IN_DOMAINS.has(d)) {
       throw badInput(`${field}: ${d} is always allowed; do not list it`, { field });
+    }
   }
   return out;
 }

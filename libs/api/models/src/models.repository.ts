@@ -32,7 +32,9 @@ export class ModelsRepository {
   }
 
   async idByName(tenantId: string, name: string): Promise<string | null> {
-    const row = await this.db.tx(tenantId).model.findFirst({ where: { tenantId, name }, select: { id: true } });
+    const row = await this.db
+      .tx(tenantId)
+      .model.findFirst({ where: { tenantId, name }, select: { id: true } });
     return row?.id ?? null;
   }
 

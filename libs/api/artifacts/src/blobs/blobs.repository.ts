@@ -78,7 +78,12 @@ export class BlobsRepository {
   }
 
   /** Segments [from, to) of a blob, in order. */
-  async segments(tenantId: string, blobId: string, from: number, to: number): Promise<{ idx: number; ciphertext: Buffer }[]> {
+  async segments(
+    tenantId: string,
+    blobId: string,
+    from: number,
+    to: number,
+  ): Promise<{ idx: number; ciphertext: Buffer }[]> {
     return this.db.sql<{ idx: number; ciphertext: Buffer }>(tenantId, {
       name: 'arca_blob_segments_read',
       text: `SELECT idx, ciphertext FROM blob_segments
@@ -87,11 +92,7 @@ export class BlobsRepository {
     });
   }
 
-  async setUploadState(
-    tenantId: string,
-    id: string,
-    state: 'finalized' | 'aborted',
-  ): Promise<void> {
+  async setUploadState(tenantId: string, id: string, state: 'finalized' | 'aborted'): Promise<void> {
     await this.db.tx(tenantId).upload.update({
       where: { id },
       data: { state, ...(state === 'finalized' ? { finalizedAt: new Date() } : {}) },

@@ -4,7 +4,8 @@ export interface ByteRange {
   end: number;
 }
 
-export type RangeResult = { kind: 'full' } | { kind: 'partial'; range: ByteRange } | { kind: 'unsatisfiable' };
+export type RangeResult =
+  { kind: 'full' } | { kind: 'partial'; range: ByteRange } | { kind: 'unsatisfiable' };
 
 /**
  * Parses a `Range` header (RFC 9110 §14.1.2) for one range: `bytes=a-b`, `bytes=a-` or `bytes=-n`. Several ranges

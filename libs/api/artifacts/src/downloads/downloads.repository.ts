@@ -7,7 +7,13 @@ export class DownloadsRepository {
 
   create(
     tenantId: string,
-    data: { versionId: string; tokenHash: Uint8Array; createdById: string; apiKeyId: string | null; expiresAt: Date },
+    data: {
+      versionId: string;
+      tokenHash: Uint8Array;
+      createdById: string;
+      apiKeyId: string | null;
+      expiresAt: Date;
+    },
   ): Promise<DownloadGrantModel> {
     return this.db.tx(tenantId).downloadGrant.create({
       data: { ...data, tenantId, tokenHash: new Uint8Array(data.tokenHash) },

@@ -172,7 +172,10 @@ export class DownloadsService {
   }
 
   private async recordFailure(grant: DownloadGrantModel, version: ModelVersionModel): Promise<void> {
-    this.logger.error({ tenantId: grant.tenantId, versionId: version.id }, 'stored model failed to authenticate');
+    this.logger.error(
+      { tenantId: grant.tenantId, versionId: version.id },
+      'stored model failed to authenticate',
+    );
     await this.db.tenantTransaction(grant.tenantId, async () => {
       await this.grants.fail(grant.tenantId, grant.id, ErrorCode.IntegrityError);
       await this.audit.record(
@@ -199,4 +202,5 @@ export class DownloadsService {
 }
 
 const isIntegrityFailure = (error: unknown): boolean =>
-  error instanceof IntegrityError || (error instanceof DomainError && error.code === ErrorCode.IntegrityError);
+  error instanceof IntegrityError ||
+  (error instanceof DomainError && error.code === ErrorCode.IntegrityError);

@@ -1,5 +1,15 @@
 import { Field, Float, ID, InputType } from '@nestjs/graphql';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { Limits } from '@arca/contracts';
 
 @InputType()
@@ -8,7 +18,9 @@ export class CreateUploadInput {
   @IsUUID()
   modelId: string;
 
-  @Field(() => Float, { description: 'Exact size of the file in bytes (the last segment is sealed when it is reached).' })
+  @Field(() => Float, {
+    description: 'Exact size of the file in bytes (the last segment is sealed when it is reached).',
+  })
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)

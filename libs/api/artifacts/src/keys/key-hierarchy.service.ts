@@ -30,7 +30,12 @@ export class KeyHierarchy {
   /** Stores a blob's DEK wrapped by the tenant's active KEK (created on the tenant's first upload). */
   async storeBlobKey(tenantId: string, modelId: string, blobId: string, dek: Buffer): Promise<void> {
     const { version, kek } = await this.activeKek(tenantId);
-    await this.keys.insertBlobKey(tenantId, blobId, version, seal(kek, dek, dekContext(tenantId, modelId, blobId)));
+    await this.keys.insertBlobKey(
+      tenantId,
+      blobId,
+      version,
+      seal(kek, dek, dekContext(tenantId, modelId, blobId)),
+    );
     kek.fill(0);
   }
 
@@ -104,12 +109,19 @@ export class KeyHierarchy {
   private async activeKek(tenantId: string): Promise<{ version: number; kek: Buffer }> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const active = await this.keys.activeKekForUpdate(tenantId);
-      if (active) return { version: active.version, kek: await this.unwrapKek(tenantId, active.version, active.wrappedKek) };
+      if (active) {
+        return {
+          version: active.version,
+          kek: await this.unwrapKek(tenantId, active.version, active.wrappedKek),
+        };
+      }
       const keks = await this.keys.keks(tenantId);
       if (keks.some((k) => k.state === 'destroyed')) throw integrityError("the tenant's keys were destroyed");
       const kek = randomBytes(KEY_BYTES);
       const wrapped = await this.master.wrap(kek, kekContext(tenantId, 1));
-      if (await this.keys.insertActiveKek(tenantId, 1, wrapped, this.master.keyId)) return { version: 1, kek };
+      if (await this.keys.insertActiveKek(tenantId, 1, wrapped, this.master.keyId)) {
+        return { version: 1, kek };
+      }
     }
     throw integrityError('the tenant key could not be created');
   }
@@ -125,12 +137,20 @@ export class KeyHierarchy {
     try {
       return Buffer.from(await this.master.unwrap(wrapped, kekContext(tenantId, version)));
     } catch (error) {
-      if (error instanceof IntegrityError) throw integrityError('the key-encryption key does not authenticate');
+      if (error instanceof IntegrityError) {
+        throw integrityError('the key-encryption key does not authenticate');
+      }
       throw error;
     }
   }
 
-  private unwrapDek(kek: Buffer, wrapped: Uint8Array, tenantId: string, modelId: string, blobId: string): Buffer {
+  private unwrapDek(
+    kek: Buffer,
+    wrapped: Uint8Array,
+    tenantId: string,
+    modelId: string,
+    blobId: string,
+  ): Buffer {
     try {
       return Buffer.from(open(kek, wrapped, dekContext(tenantId, modelId, blobId)));
     } catch (error) {

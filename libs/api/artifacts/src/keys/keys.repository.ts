@@ -51,7 +51,12 @@ export class KeysRepository {
     });
   }
 
-  async rewrapKek(tenantId: string, version: number, wrappedKek: Uint8Array, masterKeyId: string): Promise<void> {
+  async rewrapKek(
+    tenantId: string,
+    version: number,
+    wrappedKek: Uint8Array,
+    masterKeyId: string,
+  ): Promise<void> {
     await this.db.tx(tenantId).tenantKey.update({
       where: { tenantId_version: { tenantId, version } },
       data: { wrappedKek: new Uint8Array(wrappedKek), masterKeyId },
@@ -62,12 +67,23 @@ export class KeysRepository {
   async destroyKeks(tenantId: string, states: ('active' | 'retired')[]): Promise<number> {
     const { count } = await this.db.tx(tenantId).tenantKey.updateMany({
       where: { tenantId, state: { in: states } },
-      data: { state: 'destroyed', isActive: null, wrappedKek: null, masterKeyId: null, destroyedAt: new Date() },
+      data: {
+        state: 'destroyed',
+        isActive: null,
+        wrappedKek: null,
+        masterKeyId: null,
+        destroyedAt: new Date(),
+      },
     });
     return count;
   }
 
-  async insertBlobKey(tenantId: string, blobId: string, kekVersion: number, wrappedDek: Uint8Array): Promise<void> {
+  async insertBlobKey(
+    tenantId: string,
+    blobId: string,
+    kekVersion: number,
+    wrappedDek: Uint8Array,
+  ): Promise<void> {
     await this.db.tx(tenantId).blobKey.create({
       data: { tenantId, blobId, kekVersion, wrappedDek: new Uint8Array(wrappedDek) },
     });
@@ -96,7 +112,12 @@ export class KeysRepository {
     });
   }
 
-  async rewrapBlobKey(tenantId: string, blobId: string, kekVersion: number, wrappedDek: Uint8Array): Promise<void> {
+  async rewrapBlobKey(
+    tenantId: string,
+    blobId: string,
+    kekVersion: number,
+    wrappedDek: Uint8Array,
+  ): Promise<void> {
     await this.db.tx(tenantId).blobKey.update({
       where: { blobId },
       data: { kekVersion, wrappedDek: new Uint8Array(wrappedDek), rewrappedAt: new Date() },

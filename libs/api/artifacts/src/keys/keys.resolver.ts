@@ -10,7 +10,8 @@ export class KeysResolver {
   constructor(@Inject(TenantKeysService) private readonly keys: TenantKeysService) {}
 
   @Mutation(() => KeyRotationModel, {
-    description: "Rotates the tenant's key-encryption key: re-wraps every data key, re-encrypts no model bytes.",
+    description:
+      "Rotates the tenant's key-encryption key: re-wraps every data key, re-encrypts no model bytes.",
   })
   @Can(Permission.KeysRotate)
   rotateTenantKey(@Ctx() ctx: TenantContext): Promise<KeyRotationModel> {
@@ -18,7 +19,8 @@ export class KeysResolver {
   }
 
   @Mutation(() => TenantDeletionModel, {
-    description: 'Deletes the tenant by crypto-shredding its keys. Irreversible; the audit log keeps the record.',
+    description:
+      'Deletes the tenant by crypto-shredding its keys. Irreversible; the audit log keeps the record.',
   })
   @Can(Permission.TenantDelete)
   async deleteTenant(

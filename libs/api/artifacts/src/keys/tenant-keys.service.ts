@@ -42,7 +42,11 @@ export class TenantKeysService {
       if (active && stale > 0) return { fromVersion: null, toVersion: active.version, resumed: true };
       const { from, to } = await this.hierarchy.rotate(ctx.tenantId);
       // Committed with the new KEK: if this process dies mid-way, any replica finishes the re-wrap.
-      await this.jobs.send<RewrapJob>(REWRAP_QUEUE, { tenantId: ctx.tenantId }, { startAfter: REWRAP_JOB_DELAY_S });
+      await this.jobs.send<RewrapJob>(
+        REWRAP_QUEUE,
+        { tenantId: ctx.tenantId },
+        { startAfter: REWRAP_JOB_DELAY_S },
+      );
       await this.audit.record(ctx, {
         action: 'keys.kek_rotate',
         resource: { type: 'tenant_key', id: String(to) },
@@ -81,7 +85,10 @@ export class TenantKeysService {
    * Deletes the tenant by crypto-shredding: every KEK is erased, so no version can be decrypted again even with
    * the database and the master key. The audit log keeps the record (its signing key is not under the KEK).
    */
-  async shredTenant(ctx: TenantContext, confirmSlug: string): Promise<{ keysDestroyed: number; versions: number }> {
+  async shredTenant(
+    ctx: TenantContext,
+    confirmSlug: string,
+  ): Promise<{ keysDestroyed: number; versions: number }> {
     if (confirmSlug !== ctx.tenantSlug) {
       throw badInput('confirmSlug must equal the tenant slug', { field: 'confirmSlug' });
     }

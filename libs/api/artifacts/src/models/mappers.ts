@@ -1,7 +1,16 @@
-import type { DownloadGrantModel as GrantRow, ModelVersionModel as VersionRow, UploadModel as UploadRow } from '@arca/api-db';
+import type {
+  DownloadGrantModel as GrantRow,
+  ModelVersionModel as VersionRow,
+  UploadModel as UploadRow,
+} from '@arca/api-db';
 import { BLOB_PARAMS } from '../blobs/blob-layout.js';
 import { plaintextSegmentSize } from '@arca/crypto';
-import type { ModelCardModel, ModelVersionModel, TensorInfoModel, VersionStateEnum } from './model-version.model.js';
+import type {
+  ModelCardModel,
+  ModelVersionModel,
+  TensorInfoModel,
+  VersionStateEnum,
+} from './model-version.model.js';
 import type { DownloadGrantModel, UploadModel } from './transfer.models.js';
 
 interface StoredValueInfo {

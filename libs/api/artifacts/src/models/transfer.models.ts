@@ -1,6 +1,8 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 
-@ObjectType('Upload', { description: 'A staged upload: PUT the bytes to `url` with the token, then finalize.' })
+@ObjectType('Upload', {
+  description: 'A staged upload: PUT the bytes to `url` with the token, then finalize.',
+})
 export class UploadModel {
   @Field(() => ID)
   id: string;
@@ -26,7 +28,9 @@ export class UploadModel {
   @Field(() => Float)
   receivedSize: number;
 
-  @Field(() => Int, { description: 'Plaintext bytes per segment after the first (resume points are segment ends).' })
+  @Field(() => Int, {
+    description: 'Plaintext bytes per segment after the first (resume points are segment ends).',
+  })
   segmentSize: number;
 
   @Field()
@@ -62,7 +66,9 @@ export class KeyRotationModel {
   @Field(() => Int)
   toVersion: number;
 
-  @Field(() => Int, { description: 'Data keys re-wrapped under the new KEK (no model bytes are re-encrypted).' })
+  @Field(() => Int, {
+    description: 'Data keys re-wrapped under the new KEK (no model bytes are re-encrypted).',
+  })
   rewrapped: number;
 
   @Field({ description: 'True when this call finished a rotation an earlier crash interrupted.' })

@@ -28,7 +28,9 @@ export class UploadsController {
     let start = 0;
     if (contentRange !== undefined) {
       const m = CONTENT_RANGE.exec(contentRange.trim());
-      if (!m) throw badInput('Content-Range must be "bytes <start>-<end|*>/<total|*>"', { field: 'content-range' });
+      if (!m) {
+        throw badInput('Content-Range must be "bytes <start>-<end|*>/<total|*>"', { field: 'content-range' });
+      }
       start = Number(m[1]);
     }
     const body = req.body as Readable | undefined;
@@ -53,4 +55,3 @@ function bearer(header: string | undefined): string {
   if (!m) throw linkGone('upload');
   return m[1]!;
 }
-

@@ -119,7 +119,12 @@ export class UploadsService {
     const dek = await this.db.tenantTransaction(tenantId, () =>
       this.keys.blobKey(tenantId, upload.modelId, upload.id),
     );
-    const cipher = SegmentCipher.fromHeader(dek, blobContext(tenantId, upload.modelId, upload.id), upload.header, BLOB_PARAMS);
+    const cipher = SegmentCipher.fromHeader(
+      dek,
+      blobContext(tenantId, upload.modelId, upload.id),
+      upload.header,
+      BLOB_PARAMS,
+    );
     dek.fill(0);
     let index = upload.segmentsWritten;
     const queue = new ByteQueue();
@@ -173,7 +178,9 @@ export class UploadsService {
       this.blobs.uploadByToken(hash),
     );
     if (!found || found.id !== uploadId) throw linkGone('upload');
-    const upload = await this.db.tenantTransaction(found.tenantId, () => this.blobs.upload(found.tenantId, uploadId));
+    const upload = await this.db.tenantTransaction(found.tenantId, () =>
+      this.blobs.upload(found.tenantId, uploadId),
+    );
     if (!upload || upload.expiresAt.getTime() <= Date.now()) throw linkGone('upload');
     return upload;
   }

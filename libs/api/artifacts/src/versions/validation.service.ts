@@ -54,9 +54,13 @@ export class ValidationService {
       });
       outcome = { ok: true, summary };
     } catch (error) {
-      if (error instanceof OnnxValidationError) outcome = { ok: false, code: error.code, reason: error.message };
-      else if (error instanceof IntegrityError || isIntegrityDomainError(error)) {
-        this.logger.error({ tenantId, versionId }, 'stored ciphertext failed to authenticate during validation');
+      if (error instanceof OnnxValidationError) {
+        outcome = { ok: false, code: error.code, reason: error.message };
+      } else if (error instanceof IntegrityError || isIntegrityDomainError(error)) {
+        this.logger.error(
+          { tenantId, versionId },
+          'stored ciphertext failed to authenticate during validation',
+        );
         outcome = { ok: false, code: 'INTEGRITY_ERROR', reason: 'the stored bytes failed to authenticate' };
       } else throw error;
     }
@@ -66,11 +70,13 @@ export class ValidationService {
       if (outcome.ok) {
         const { parameterCount, ...format } = outcome.summary;
         const sha256 = hash.digest();
-        if (await this.versions.markReady(tenantId, versionId, {
-          sha256,
-          format: format as unknown as Prisma.InputJsonValue,
-          parameterCount: BigInt(parameterCount),
-        })) {
+        if (
+          await this.versions.markReady(tenantId, versionId, {
+            sha256,
+            format: format as unknown as Prisma.InputJsonValue,
+            parameterCount: BigInt(parameterCount),
+          })
+        ) {
           await this.audit.record(system, {
             action: 'model_version.ready',
             resource,
@@ -78,7 +84,12 @@ export class ValidationService {
           });
           await this.webhooks.emit(system, {
             type: WebhookEvent.VersionReady,
-            data: { modelId: version.modelId, versionId, number: version.number, sha256: sha256.toString('hex') },
+            data: {
+              modelId: version.modelId,
+              versionId,
+              number: version.number,
+              sha256: sha256.toString('hex'),
+            },
           });
         }
       } else if (await this.versions.markFailed(tenantId, versionId, outcome.code, outcome.reason)) {

@@ -116,6 +116,8 @@ export class VersionsRepository {
     if (search.tags?.length) and.push({ tags: { hasEvery: search.tags } });
     if (search.query) and.push({ description: { contains: escapeLike(search.query), mode: 'insensitive' } });
     if (beforeNumber !== undefined) and.push({ number: { lt: beforeNumber } });
-    return this.db.tx(tenantId).modelVersion.findMany({ where: { AND: and }, orderBy: { number: 'desc' }, take });
+    return this.db
+      .tx(tenantId)
+      .modelVersion.findMany({ where: { AND: and }, orderBy: { number: 'desc' }, take });
   }
 }

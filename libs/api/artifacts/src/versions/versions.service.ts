@@ -29,7 +29,8 @@ export interface VersionListArgs extends Partial<VersionSearch> {
 }
 
 /** A version reference as users write it: `latest`, a number (`3`, `v3`) or an alias name. */
-export type VersionRef = { kind: 'latest' } | { kind: 'number'; number: number } | { kind: 'alias'; alias: string };
+export type VersionRef =
+  { kind: 'latest' } | { kind: 'number'; number: number } | { kind: 'alias'; alias: string };
 
 export function parseVersionRef(ref: string | null | undefined): VersionRef {
   const r = (ref ?? 'latest').trim();
@@ -94,7 +95,12 @@ export class VersionsService {
       });
       await this.webhooks.emit(ctx, {
         type: WebhookEvent.VersionCreated,
-        data: { modelId: created.modelId, versionId: created.id, number, sizeBytes: Number(created.sizeBytes) },
+        data: {
+          modelId: created.modelId,
+          versionId: created.id,
+          number,
+          sizeBytes: Number(created.sizeBytes),
+        },
       });
       // Committed with the version: validation survives a crash of this process. Small models are validated
       // right away below, and the job (delayed past that attempt) then finds nothing to do.
@@ -109,7 +115,9 @@ export class VersionsService {
       );
       return created;
     });
-    if (version.state !== 'validating' || version.sizeBytes > BigInt(INLINE_VALIDATION_MAX_BYTES)) return version;
+    if (version.state !== 'validating' || version.sizeBytes > BigInt(INLINE_VALIDATION_MAX_BYTES)) {
+      return version;
+    }
     return this.validation.validate(ctx.tenantId, version.id);
   }
 
@@ -166,7 +174,9 @@ export class VersionsService {
     try {
       await this.models.authorize(ctx, version.modelId, permission);
     } catch (error) {
-      if (error instanceof Error && 'code' in error && error.code === 'NOT_FOUND') throw notFound('model version');
+      if (error instanceof Error && 'code' in error && error.code === 'NOT_FOUND') {
+        throw notFound('model version');
+      }
       throw error;
     }
     return version;

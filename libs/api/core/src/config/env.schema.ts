@@ -24,8 +24,18 @@ export const envSchema = z.object({
   ARCA_AUDIT_SEQUENCER: bool.default(true),
   // Model versions: the largest upload accepted (ONNX protobuf files cannot exceed 2 GiB), how long an upload and
   // a download grant stay usable, and the limits of the validation child process.
-  ARCA_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).max(2 ** 31 - 1).default(2 ** 31 - 1),
-  ARCA_UPLOAD_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
+  ARCA_UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1)
+    .default(2 ** 31 - 1),
+  ARCA_UPLOAD_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(86_400),
   ARCA_DOWNLOAD_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   ARCA_VALIDATION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   ARCA_VALIDATION_MEMORY_MB: z.coerce.number().int().min(256).max(65_536).default(8_192),

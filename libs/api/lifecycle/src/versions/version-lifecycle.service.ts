@@ -70,8 +70,9 @@ export class VersionLifecycleService {
       const { version, model } = await this.access.version(ctx, id, Permission.VersionsManage);
       await this.lifecycle.lockModel(ctx.tenantId, model.id);
       if (model.archivedAt) throw modelArchived();
-      if (version.archivedAt)
+      if (version.archivedAt) {
         throw failedPrecondition(`version ${version.number} is archived; restore it first`);
+      }
       const fields: string[] = [];
       const patch: { description?: string; tags?: string[]; card?: Card } = {};
       if (input.description !== undefined) {
