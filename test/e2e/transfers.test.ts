@@ -143,6 +143,15 @@ describe('arca push / arca pull against the real server', () => {
             if (end) return controller.close();
             sent += value.length;
             if (sent > 1.5 * 1024 * 1024) {
+              // Drop the connection once the server has committed what it received (deterministic resume point).
+              const headers = new Headers(init.headers);
+              for (let i = 0; i < 500; i++) {
+                const status = await fetch(input, {
+                  headers: { authorization: headers.get('authorization')! },
+                });
+                if (((await status.json()) as { receivedSize: number }).receivedSize > 0) break;
+                await new Promise((r) => setTimeout(r, 10));
+              }
               await reader.cancel();
               return controller.error(new Error('connection dropped'));
             }
@@ -167,11 +176,15 @@ describe('arca push / arca pull against the real server', () => {
       retryDelayMs: 10,
       onRetry: (r) => retries.push(r.error.code),
     });
-    expect(retries).toEqual(['NETWORK_ERROR']);
-    expect(starts).toHaveLength(2);
+    // The drop comes first. The server may still be committing the broken request's last segment when the client
+    // resumes: it then answers CONFLICT with the new offset (possibly cutting that request short), and the client
+    // converges on it. Every resume starts at a committed segment boundary, never beyond what was sent.
+    expect(retries[0]).toBe('NETWORK_ERROR');
+    expect(retries.every((code) => code === 'NETWORK_ERROR' || code === 'CONFLICT')).toBe(true);
+    expect(starts.length).toBeGreaterThanOrEqual(2);
     expect(starts[0]).toBe(0);
     expect(starts[1]).toBeGreaterThan(0);
-    expect(starts[1]).toBeLessThanOrEqual(1.5 * 1024 * 1024);
+    expect(Math.max(...starts)).toBeLessThanOrEqual(1.5 * 1024 * 1024);
     expect(version.state).toBe('READY');
     expect(version.sha256).toBe(sha256(model));
 

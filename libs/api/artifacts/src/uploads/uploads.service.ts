@@ -27,6 +27,12 @@ export interface CreatedUpload {
   token: string;
 }
 
+interface InFlightPut {
+  superseded: boolean;
+  done: Promise<void>;
+  supersede(): void;
+}
+
 export interface UploadProgress {
   uploadId: string;
   receivedSize: number;
@@ -41,6 +47,9 @@ export interface UploadProgress {
  */
 @Injectable()
 export class UploadsService {
+  /** PUTs streaming on this replica, by upload id (see receive). */
+  private readonly inFlight = new Map<string, InFlightPut>();
+
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(BlobsRepository) private readonly blobs: BlobsRepository,
@@ -100,8 +109,13 @@ export class UploadsService {
   }
 
   /**
-   * Appends `body`, which must start at byte `start` (= the bytes already stored). Each full segment is sealed
-   * and committed on its own; bytes that do not complete a segment are dropped if the body ends early.
+   * Appends `body`, which starts at byte `start` of the file. Each full segment is sealed and committed on its own;
+   * bytes that do not complete a segment are dropped if the body ends early. `start` may lie before the stored end
+   * (bytes the server already has are skipped) but not after it (CONFLICT with the offset to resume at).
+   *
+   * A newer PUT for the same upload supersedes one still streaming on this replica — typically from a client whose
+   * connection broke and who reconnected before the server noticed: the old one stops after the segment it is
+   * committing. Across replicas the compare-and-set in appendSegment keeps writers from interleaving.
    */
   async receive(
     uploadId: string,
@@ -109,11 +123,42 @@ export class UploadsService {
     start: number,
     body: AsyncIterable<Uint8Array>,
   ): Promise<UploadProgress> {
-    let upload = await this.open(uploadId, token);
+    const previous = this.inFlight.get(uploadId);
+    if (previous) {
+      previous.supersede();
+      await previous.done;
+    }
+    let finish!: () => void;
+    const entry: InFlightPut = {
+      superseded: false,
+      done: new Promise<void>((resolve) => (finish = resolve)),
+      supersede: () => {
+        entry.superseded = true;
+        (body as { destroy?: () => void }).destroy?.();
+      },
+    };
+    this.inFlight.set(uploadId, entry);
+    try {
+      return await this.append(uploadId, token, start, body, entry);
+    } finally {
+      if (this.inFlight.get(uploadId) === entry) this.inFlight.delete(uploadId);
+      finish();
+    }
+  }
+
+  private async append(
+    uploadId: string,
+    token: string,
+    start: number,
+    body: AsyncIterable<Uint8Array>,
+    entry: InFlightPut,
+  ): Promise<UploadProgress> {
+    const upload = await this.open(uploadId, token);
     if (upload.state !== 'open') throw failedPrecondition(`the upload is ${upload.state}`);
     const tenantId = upload.tenantId;
     let offset = Number(upload.receivedSize);
-    if (start !== offset) throw wrongOffset(offset);
+    if (start > offset) throw wrongOffset(offset);
+    let skip = offset - start;
     const declared = Number(upload.declaredSize);
     const layout = new BlobLayout(declared);
     const dek = await this.db.tenantTransaction(tenantId, () =>
@@ -129,7 +174,7 @@ export class UploadsService {
     let index = upload.segmentsWritten;
     const queue = new ByteQueue();
     const sealReady = async (): Promise<void> => {
-      while (index < layout.count) {
+      while (index < layout.count && !entry.superseded) {
         const at = layout.segment(index);
         const size = at.plaintextEnd - at.plaintextStart;
         if (queue.length < size) return;
@@ -143,13 +188,23 @@ export class UploadsService {
       }
     };
     await sealReady(); // a 0-byte upload has one empty segment
-    for await (const chunk of body) {
-      if (offset + queue.length + chunk.length > declared) throw uploadTooLong(declared);
-      queue.push(chunk);
-      await sealReady();
+    try {
+      for await (const raw of body) {
+        if (entry.superseded) break;
+        let chunk = raw;
+        if (skip > 0) {
+          const dropped = Math.min(skip, chunk.length);
+          skip -= dropped;
+          chunk = chunk.subarray(dropped);
+        }
+        if (offset + queue.length + chunk.length > declared) throw uploadTooLong(declared);
+        queue.push(chunk);
+        await sealReady();
+      }
+    } catch (error) {
+      if (!entry.superseded) throw error; // a superseded request's stream is destroyed on purpose
     }
-    upload = { ...upload, receivedSize: BigInt(offset), segmentsWritten: index };
-    return progress(upload);
+    return progress({ ...upload, receivedSize: BigInt(offset), segmentsWritten: index });
   }
 
   /** Abandons an unfinished upload and deletes its segments. */
