@@ -296,9 +296,9 @@ describe('a 300 MiB model over real sockets', () => {
     const put = await fetch(`${server}${upload.url}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${upload.token}`, 'content-type': 'application/octet-stream' },
-      body: source.stream() as unknown as ReadableStream,
+      body: source.stream(),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(await put.json()).toMatchObject({ receivedSize: source.byteLength, complete: true });
     const finalized = await t.ok<{ finalizeUpload: { id: string; state: string } }>(
       'mutation($u: ID!) { finalizeUpload(uploadId: $u) { id state } }',
