@@ -173,8 +173,15 @@ async function transferRound(api, modelId, source) {
       u: upload.id,
     })
   ).finalizeUpload;
+  // Above 256 MiB the background job validates: wait for it.
+  let state = version;
+  while (state.state === 'VALIDATING') {
+    await new Promise((r) => setTimeout(r, 200));
+    state = (await api.gql('query($id: ID!) { modelVersion(id: $id) { id state sha256 failureReason } }', { id: version.id }))
+      .modelVersion;
+  }
   const validateMs = performance.now() - t;
-  if (version.state !== 'READY') throw new Error(`version not ready: ${version.failureReason}`);
+  if (state.state !== 'READY') throw new Error(`version not ready: ${state.failureReason}`);
   const grant = (
     await api.gql('mutation($v: ID!) { createDownload(versionId: $v) { url sha256 } }', { v: version.id })
   ).createDownload;

@@ -51,9 +51,14 @@ export async function* decryptSegments(
   from = 0,
   to = layout.count,
 ): AsyncGenerator<Buffer> {
+  const batch = (start: number) => read(start, Math.min(start + READ_BATCH, to));
+  // One batch read ahead: the next segments travel from Postgres while these are decrypted and sent.
+  let next = from < to ? batch(from) : null;
   for (let start = from; start < to; start += READ_BATCH) {
+    const rows = await next!;
     const end = Math.min(start + READ_BATCH, to);
-    const rows = await read(start, end);
+    next = end < to ? batch(end) : null;
+    next?.catch(() => undefined); // surfaced when awaited; never an unhandled rejection if we stop early
     for (let index = start; index < end; index++) {
       const row = rows[index - start];
       if (!row || row.idx !== index) throw new IntegrityError(`segment ${index} is missing`);

@@ -173,17 +173,27 @@ export class UploadsService {
     dek.fill(0);
     let index = upload.segmentsWritten;
     const queue = new ByteQueue();
+    // One segment's INSERT may be in flight while the next one arrives from the network (double buffering);
+    // `offset` only advances once a segment is committed.
+    let inFlight: Promise<void> | null = null;
+    let sealedEnd = offset; // end of the last sealed segment, committed or in flight
+    const commit = async (idx: number, sealed: Buffer, end: number): Promise<void> => {
+      const stored = await this.db.tenantTransaction(tenantId, () =>
+        this.blobs.appendSegment(tenantId, upload.id, idx, sealed, end),
+      );
+      if (!stored) throw wrongOffset(await this.storedOffset(tenantId, upload.id));
+      offset = end;
+    };
     const sealReady = async (): Promise<void> => {
       while (index < layout.count && !entry.superseded) {
         const at = layout.segment(index);
         const size = at.plaintextEnd - at.plaintextStart;
         if (queue.length < size) return;
         const sealed = Buffer.concat(cipher.encryptSegment(index, at.isLast, queue.take(size)));
-        const stored = await this.db.tenantTransaction(tenantId, () =>
-          this.blobs.appendSegment(tenantId, upload.id, index, sealed, at.plaintextEnd),
-        );
-        if (!stored) throw wrongOffset(await this.storedOffset(tenantId, upload.id));
-        offset = at.plaintextEnd;
+        sealedEnd = at.plaintextEnd;
+        await inFlight;
+        inFlight = commit(index, sealed, at.plaintextEnd);
+        inFlight.catch(() => undefined); // awaited below or by the next segment
         index++;
       }
     };
@@ -197,13 +207,17 @@ export class UploadsService {
           skip -= dropped;
           chunk = chunk.subarray(dropped);
         }
-        if (offset + queue.length + chunk.length > declared) throw uploadTooLong(declared);
+        if (sealedEnd + queue.length + chunk.length > declared) throw uploadTooLong(declared);
         queue.push(chunk);
         await sealReady();
       }
     } catch (error) {
-      if (!entry.superseded) throw error; // a superseded request's stream is destroyed on purpose
+      if (!entry.superseded) {
+        await (inFlight as Promise<void> | null)?.catch(() => undefined);
+        throw error; // a superseded request's stream is destroyed on purpose
+      }
     }
+    await inFlight;
     return progress({ ...upload, receivedSize: BigInt(offset), segmentsWritten: index });
   }
 
