@@ -36,6 +36,13 @@ const external = () => ({
 });
 
 describe('arca-server', () => {
+  it('rotate-master-key refuses to run without the previous key, and says how to run it', async () => {
+    const run = io({ ...external(), ARCA_AUDIT_SEQUENCER: 'false', ARCA_JOBS_ENABLED: 'false' });
+    const code = await main(['node', 'arca-server', 'rotate-master-key'], run.io);
+    expect(code).toBe(2);
+    expect(run.captured.err.join('\n')).toMatch(/ARCA_MASTER_KEY_PREVIOUS/);
+  });
+
   it('create-tenant --json prints the owner password and a working API key', async () => {
     const slug = `srv-${Date.now().toString(36)}`;
     const run = io(external());

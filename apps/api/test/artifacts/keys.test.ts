@@ -147,7 +147,7 @@ describe('master key rotation', () => {
     try {
       await expect(readBlob(onlyNew, tenant.id, blob!.id)).rejects.toMatchObject({ code: 'INTEGRITY_ERROR' });
       const result = await rotating.app.get(TenantKeysService).rotateMasterKey([tenant.id]);
-      expect(result).toEqual({ tenants: 1, keks: 1, logKeys: 1 });
+      expect(result).toEqual({ tenants: 1, keks: 1, logKeys: 1, failed: [] });
       const newId = new LocalKeyProvider(Buffer.from(NEW, 'hex')).keyId;
       const kek = await admin.query('SELECT master_key_id FROM tenant_keys WHERE tenant_id = $1', [
         tenant.id,
@@ -160,7 +160,21 @@ describe('master key rotation', () => {
         tenants: 1,
         keks: 0,
         logKeys: 0,
+        failed: [],
       });
+      // A server holding neither key reports the tenant instead of stopping half-way.
+      const stranger = await TestApp.start({
+        ARCA_MASTER_KEY: randomBytes(32).toString('hex'),
+        ARCA_AUDIT_SEQUENCER: 'false',
+      });
+      try {
+        expect(await stranger.app.get(TenantKeysService).rotateMasterKey([tenant.id])).toMatchObject({
+          keks: 0,
+          failed: [tenant.id],
+        });
+      } finally {
+        await stranger.close();
+      }
     } finally {
       // Put the tenant back under the suite's master key (other apps share this database).
       await back.app.get(TenantKeysService).rotateMasterKey([tenant.id]);

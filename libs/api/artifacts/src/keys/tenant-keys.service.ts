@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '@arca/api-db';
-import { badInput, LOGGER, type Logger, type TenantContext } from '@arca/api-core';
+import { ErrorCode } from '@arca/contracts';
+import { DomainError, LOGGER, badInput, type Logger, type TenantContext } from '@arca/api-core';
+import { IntegrityError } from '@arca/crypto';
 import { AuditLog, LogKeys } from '@arca/api-audit';
 import { JobQueue } from '@arca/api-jobs';
 import { REWRAP_QUEUE, type RewrapJob } from '../jobs/queues.js';
@@ -112,26 +114,43 @@ export class TenantKeysService {
    */
   async rotateMasterKey(
     only?: readonly string[],
-  ): Promise<{ tenants: number; keks: number; logKeys: number }> {
+  ): Promise<{ tenants: number; keks: number; logKeys: number; failed: string[] }> {
     let keks = 0;
     let logKeys = 0;
+    const failed: string[] = [];
     const tenants = only ? [...only] : await this.keys.allTenantIds();
     for (const tenantId of tenants) {
-      const changed = await this.db.tenantTransaction(tenantId, async () => {
-        const k = await this.hierarchy.rewrapUnderMasterKey(tenantId);
-        const l = (await this.logKeys.resealUnderCurrentKey(tenantId)) ? 1 : 0;
-        if (k + l > 0) {
-          await this.audit.record(
-            { tenantId, kind: 'system' },
-            { action: 'keys.master_rewrap', details: { keks: k, logKeys: l } },
-          );
-        }
-        return { k, l };
-      });
-      keks += changed.k;
-      logKeys += changed.l;
+      try {
+        const changed = await this.db.tenantTransaction(tenantId, async () => {
+          const k = await this.hierarchy.rewrapUnderMasterKey(tenantId);
+          const l = (await this.logKeys.resealUnderCurrentKey(tenantId)) ? 1 : 0;
+          if (k + l > 0) {
+            await this.audit.record(
+              { tenantId, kind: 'system' },
+              { action: 'keys.master_rewrap', details: { keks: k, logKeys: l } },
+            );
+          }
+          return { k, l };
+        });
+        keks += changed.k;
+        logKeys += changed.l;
+      } catch (error) {
+        // Keys under neither the current nor a previous master key: report them, finish the others.
+        if (!(error instanceof IntegrityError) && !isIntegrityDomainError(error)) throw error;
+        this.logger.error(
+          { tenantId },
+          'master key rotation: this tenant has keys under an unknown master key',
+        );
+        failed.push(tenantId);
+      }
     }
-    this.logger.info({ tenants: tenants.length, keks, logKeys }, 'master key rotation: keys re-wrapped');
-    return { tenants: tenants.length, keks, logKeys };
+    this.logger.info(
+      { tenants: tenants.length, keks, logKeys, failed: failed.length },
+      'master key rotation done',
+    );
+    return { tenants: tenants.length, keks, logKeys, failed };
   }
 }
+
+const isIntegrityDomainError = (error: unknown): boolean =>
+  error instanceof DomainError && error.code === ErrorCode.IntegrityError;
