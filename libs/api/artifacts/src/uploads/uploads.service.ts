@@ -175,7 +175,7 @@ export class UploadsService {
     const queue = new ByteQueue();
     // One segment's INSERT may be in flight while the next one arrives from the network (double buffering);
     // `offset` only advances once a segment is committed.
-    let inFlight: Promise<void> | null = null;
+    const pending: { commit: Promise<void> | null } = { commit: null };
     let sealedEnd = offset; // end of the last sealed segment, committed or in flight
     const commit = async (idx: number, sealed: Buffer, end: number): Promise<void> => {
       const stored = await this.db.tenantTransaction(tenantId, () =>
@@ -191,9 +191,9 @@ export class UploadsService {
         if (queue.length < size) return;
         const sealed = Buffer.concat(cipher.encryptSegment(index, at.isLast, queue.take(size)));
         sealedEnd = at.plaintextEnd;
-        await inFlight;
-        inFlight = commit(index, sealed, at.plaintextEnd);
-        inFlight.catch(() => undefined); // awaited below or by the next segment
+        await pending.commit;
+        pending.commit = commit(index, sealed, at.plaintextEnd);
+        pending.commit.catch(() => undefined); // awaited below or by the next segment
         index++;
       }
     };
@@ -213,11 +213,11 @@ export class UploadsService {
       }
     } catch (error) {
       if (!entry.superseded) {
-        await (inFlight as Promise<void> | null)?.catch(() => undefined);
+        await pending.commit?.catch(() => undefined);
         throw error; // a superseded request's stream is destroyed on purpose
       }
     }
-    await inFlight;
+    await pending.commit;
     return progress({ ...upload, receivedSize: BigInt(offset), segmentsWritten: index });
   }
 
