@@ -16,6 +16,11 @@ const SECURITY_HEADERS: Record<string, string> = {
   'cache-control': 'no-store',
 };
 
+/** The request path without its query, and without the secret of one-time download links. */
+export function loggablePath(url: string): string {
+  return (url.split('?')[0] ?? '').replace(/^\/v1\/downloads\/[^/]+/, '/v1/downloads/[link]');
+}
+
 export async function createApp(opts: AppModuleOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(opts),
@@ -36,6 +41,8 @@ export function createFastifyAdapter(opts: AppModuleOptions): FastifyAdapter {
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     logger: false,
+    // A connection that sends nothing for this long is closed (a stalled upload resumes on a new one).
+    connectionTimeout: 120_000,
   });
 }
 
@@ -69,7 +76,7 @@ export async function initHttp(
     opts.logger.info(
       {
         method: req.method,
-        path: req.url.split('?')[0],
+        path: loggablePath(req.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },

@@ -725,7 +725,9 @@ describe('secrets at rest and in logs', () => {
           WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1`,
       )
     ).rows.map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['sessions', 'api_keys', 'invitations', 'users', 'uploads']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['sessions', 'api_keys', 'invitations', 'users', 'uploads']),
+    );
     // blob_segments holds only AES-GCM ciphertext (hundreds of MiB in this suite; checked for plaintext markers in
     // artifacts/blob-storage.test.ts), so its text form is not scanned here.
     for (const table of tables.filter((name) => name !== 'blob_segments')) {

@@ -144,6 +144,8 @@ CREATE TABLE "download_grants" (
     "completed_at" TIMESTAMPTZ(6),
     "failure_code" TEXT,
     "requests" INTEGER NOT NULL DEFAULT 0,
+    -- A request in flight holds the grant until then: one transfer at a time (a replayed link waits its turn).
+    "busy_until" TIMESTAMPTZ(6),
     CONSTRAINT "download_grants_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "download_grants_token_hash_key" UNIQUE ("token_hash")
 );

@@ -7,3 +7,4 @@ export { toVersion } from './models/mappers.js';
 export { blobContext, dekContext, kekContext } from './keys/key-context.js';
 export { BLOB_PARAMS, BlobLayout } from './blobs/blob-layout.js';
 export { BlobStore, type OpenBlob } from './blobs/blob-store.js';
+export { UploadsService } from './uploads/uploads.service.js';

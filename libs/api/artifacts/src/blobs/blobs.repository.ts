@@ -31,6 +31,12 @@ export class BlobsRepository {
     });
   }
 
+  openUploads(tenantId: string): Promise<number> {
+    return this.db
+      .tx(tenantId)
+      .upload.count({ where: { tenantId, state: 'open', expiresAt: { gt: new Date() } } });
+  }
+
   upload(tenantId: string, id: string): Promise<UploadModel | null> {
     return this.db.tx(tenantId).upload.findFirst({ where: { tenantId, id } });
   }
@@ -65,7 +71,8 @@ export class BlobsRepository {
   ): Promise<boolean> {
     const advanced = await this.db.sql(tenantId, {
       text: `UPDATE uploads SET received_size = $4, segments_written = $3 + 1
-              WHERE tenant_id = $1 AND id = $2 AND state = 'open' AND segments_written = $3 RETURNING id`,
+              WHERE tenant_id = $1 AND id = $2 AND state = 'open' AND segments_written = $3
+                AND expires_at > now() RETURNING id`,
       values: [tenantId, uploadId, idx, receivedSize],
     });
     if (advanced.length !== 1) return false;

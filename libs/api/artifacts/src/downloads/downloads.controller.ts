@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Req, Res } from '@nestjs/common';
 import { Public } from '@arca/api-core';
 import { DownloadsService, type GrantState } from './downloads.service.js';
 
@@ -29,8 +29,14 @@ export class DownloadsController {
   async download(
     @Param('token') token: string,
     @Headers('range') range: string | undefined,
+    @Req() req: { method: string },
     @Res() reply: StreamReply,
   ): Promise<void> {
+    // Fastify answers HEAD with the GET handler: a link checker must not spend the grant or decrypt the model.
+    if (req.method === 'HEAD') {
+      reply.status(405).headers({ allow: 'GET' }).send('');
+      return;
+    }
     const response = await this.downloads.open(token, range);
     reply.status(response.status).headers(response.headers);
     // A mid-stream failure destroys the stream, so the client sees a short body, never unverified bytes.

@@ -32,16 +32,32 @@ export class DownloadsRepository {
     return this.db.tx(tenantId).downloadGrant.findFirst({ where: { tenantId, id } });
   }
 
-  /** Counts one request against a usable grant; null if it expired, completed or failed meanwhile. */
-  async use(tenantId: string, id: string): Promise<DownloadGrantModel | null> {
+  /**
+   * Claims a usable grant for one request: not expired, completed or failed, below the request cap, and not held by
+   * another request in flight (the claim is a lease, released by release() or after `leaseSeconds`). Null if not.
+   */
+  async claim(
+    tenantId: string,
+    id: string,
+    maxRequests: number,
+    leaseSeconds: number,
+  ): Promise<DownloadGrantModel | null> {
     const rows = await this.db.sql<{ id: string }>(tenantId, {
-      text: `UPDATE download_grants SET requests = requests + 1, first_used_at = COALESCE(first_used_at, now())
+      text: `UPDATE download_grants
+                SET requests = requests + 1, first_used_at = COALESCE(first_used_at, now()),
+                    busy_until = now() + make_interval(secs => $4)
               WHERE tenant_id = $1 AND id = $2 AND expires_at > now() AND completed_at IS NULL
-                AND failure_code IS NULL
+                AND failure_code IS NULL AND requests < $3 AND (busy_until IS NULL OR busy_until < now())
               RETURNING id`,
-      values: [tenantId, id],
+      values: [tenantId, id, maxRequests, leaseSeconds],
     });
     return rows.length === 1 ? this.find(tenantId, id) : null;
+  }
+
+  async release(tenantId: string, id: string): Promise<void> {
+    await this.db
+      .tx(tenantId)
+      .downloadGrant.updateMany({ where: { tenantId, id }, data: { busyUntil: null } });
   }
 
   async complete(tenantId: string, id: string): Promise<void> {

@@ -28,11 +28,17 @@ export interface DownloadResponse {
   body: AsyncIterable<Buffer> | null;
 }
 
+/** Requests one grant may serve (the first and its resumptions); a replayed link cannot be used for ever. */
+export const MAX_REQUESTS_PER_GRANT = 16;
+/** How long a request holds its grant if the process dies before releasing it. */
+const LEASE_SECONDS = 900;
+
 export type GrantState = 'active' | 'completed' | 'expired' | 'failed';
 
 /**
  * Raw downloads: a one-time, short-lived grant (audited when issued) unlocks `GET /v1/downloads/:token`, which
- * decrypts segment by segment and releases a segment's bytes only after its tag verified. A failure before the
+ * decrypts segment by segment and releases a segment's bytes only after its tag verified. One request at a time
+ * holds a grant (a lease), at most MAX_REQUESTS_PER_GRANT in all. A failure before the
  * first byte answers INTEGRITY_ERROR; one mid-stream cuts the connection and marks the grant failed, which the
  * client reads from the grant's status.
  */
@@ -98,10 +104,24 @@ export class DownloadsService {
   async open(token: string, rangeHeader: string | undefined): Promise<DownloadResponse> {
     const { tenantId, id } = await this.lookup(token);
     const { grant, version } = await this.db.tenantTransaction(tenantId, async () => {
-      const grant = await this.grants.use(tenantId, id);
+      const grant = await this.grants.claim(tenantId, id, MAX_REQUESTS_PER_GRANT, LEASE_SECONDS);
       if (!grant) throw linkGone('download');
       return { grant, version: (await this.versions.find(tenantId, grant.versionId))! };
     });
+    try {
+      return await this.respond(grant, version, rangeHeader);
+    } catch (error) {
+      await this.release(grant);
+      throw error;
+    }
+  }
+
+  private async respond(
+    grant: DownloadGrantModel,
+    version: ModelVersionModel,
+    rangeHeader: string | undefined,
+  ): Promise<DownloadResponse> {
+    const tenantId = grant.tenantId;
     const size = Number(version.sizeBytes);
     const sha256 = Buffer.from(version.sha256!).toString('hex');
     const headers: Record<string, string> = {
@@ -113,6 +133,7 @@ export class DownloadsService {
     };
     const range = parseRange(rangeHeader, size);
     if (range.kind === 'unsatisfiable') {
+      await this.release(grant);
       return { status: 416, headers: { ...headers, 'content-range': `bytes */${size}` }, body: null };
     }
     const span: ByteRange = range.kind === 'partial' ? range.range : { start: 0, end: size };
@@ -162,13 +183,24 @@ export class DownloadsService {
         index++;
         current = await rest.next();
       }
+      if (span.end === layout.size) {
+        await this.db.tenantTransaction(grant.tenantId, () => this.grants.complete(grant.tenantId, grant.id));
+      }
     } catch (error) {
       if (isIntegrityFailure(error)) await this.recordFailure(grant, version);
       throw error;
+    } finally {
+      // Also when the client goes away (the stream is destroyed and the generator returns early).
+      await this.release(grant);
     }
-    if (span.end === layout.size) {
-      await this.db.tenantTransaction(grant.tenantId, () => this.grants.complete(grant.tenantId, grant.id));
-    }
+  }
+
+  private async release(grant: DownloadGrantModel): Promise<void> {
+    await this.db
+      .tenantTransaction(grant.tenantId, () => this.grants.release(grant.tenantId, grant.id))
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, grantId: grant.id }, 'download lease not released'),
+      );
   }
 
   private async recordFailure(grant: DownloadGrantModel, version: ModelVersionModel): Promise<void> {

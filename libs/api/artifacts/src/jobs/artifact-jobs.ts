@@ -2,7 +2,15 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { JobQueue } from '@arca/api-jobs';
 import { ValidationService } from '../versions/validation.service.js';
 import { TenantKeysService } from '../keys/tenant-keys.service.js';
-import { REWRAP_QUEUE, VALIDATE_QUEUE, type RewrapJob, type ValidateJob } from './queues.js';
+import { UploadsService } from '../uploads/uploads.service.js';
+import {
+  EXPIRE_QUEUE,
+  REWRAP_QUEUE,
+  VALIDATE_QUEUE,
+  type ExpireJob,
+  type RewrapJob,
+  type ValidateJob,
+} from './queues.js';
 
 /**
  * Workers for the artifacts jobs. Both are idempotent, so a job that runs after the request already did the work
@@ -14,6 +22,7 @@ export class ArtifactJobs implements OnModuleInit {
     @Inject(JobQueue) private readonly jobs: JobQueue,
     @Inject(ValidationService) private readonly validation: ValidationService,
     @Inject(TenantKeysService) private readonly keys: TenantKeysService,
+    @Inject(UploadsService) private readonly uploads: UploadsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -22,6 +31,9 @@ export class ArtifactJobs implements OnModuleInit {
     });
     await this.jobs.work<RewrapJob>(REWRAP_QUEUE, {}, async (job) => {
       await this.keys.rewrapAll(job.data.tenantId);
+    });
+    await this.jobs.work<ExpireJob>(EXPIRE_QUEUE, {}, async (job) => {
+      await this.uploads.expire(job.data.tenantId, job.data.uploadId);
     });
   }
 }

@@ -41,14 +41,21 @@ export class KeyHierarchy {
 
   /** The DEK of a blob; INTEGRITY_ERROR if any wrapping layer fails to authenticate or was destroyed. */
   async blobKey(tenantId: string, modelId: string, blobId: string): Promise<Buffer> {
-    const row = await this.keys.blobKey(tenantId, blobId);
+    const row = await this.keys.blobKeyWithKek(tenantId, blobId);
     if (!row) throw integrityError('the blob has no data key');
-    const kek = await this.kek(tenantId, row.kekVersion);
-    return this.unwrapDek(kek, row.wrappedDek, tenantId, modelId, blobId);
+    const kek = await this.unwrapKek(tenantId, row.kekVersion, row.wrappedKek);
+    try {
+      return this.unwrapDek(kek, row.wrappedDek, tenantId, modelId, blobId);
+    } finally {
+      kek.fill(0);
+    }
   }
 
   /** Starts a KEK rotation: a new active version; the old one is retired until every DEK is re-wrapped. */
   async rotate(tenantId: string): Promise<{ from: number | null; to: number }> {
+    if ((await this.keys.lockTenant(tenantId)).deleted) {
+      throw integrityError("the tenant's keys were destroyed");
+    }
     const current = await this.keys.activeKekForUpdate(tenantId);
     if (!current) return { from: null, to: (await this.activeKek(tenantId)).version };
     const all = await this.keys.keks(tenantId);
@@ -56,6 +63,7 @@ export class KeyHierarchy {
     await this.keys.retireKek(tenantId, current.version);
     const kek = randomBytes(KEY_BYTES);
     const wrapped = await this.master.wrap(kek, kekContext(tenantId, to));
+    kek.fill(0);
     await this.keys.insertActiveKek(tenantId, to, wrapped, this.master.keyId);
     return { from: current.version, to };
   }
@@ -65,18 +73,24 @@ export class KeyHierarchy {
    * destroys the retired KEKs. Returns how many were re-wrapped and how many remain; idempotent and resumable.
    */
   async rewrapBatch(tenantId: string, limit: number): Promise<{ rewrapped: number; remaining: number }> {
+    if ((await this.keys.lockTenant(tenantId)).deleted) return { rewrapped: 0, remaining: 0 };
     const active = await this.keys.activeKekForUpdate(tenantId);
     if (!active) return { rewrapped: 0, remaining: 0 };
     const target = await this.unwrapKek(tenantId, active.version, active.wrappedKek);
     const stale = await this.keys.staleBlobKeys(tenantId, active.version, limit);
     const keks = new Map<number, Buffer>();
-    for (const row of stale) {
-      let kek = keks.get(row.kekVersion);
-      if (!kek) keks.set(row.kekVersion, (kek = await this.kek(tenantId, row.kekVersion)));
-      const dek = this.unwrapDek(kek, row.wrappedDek, tenantId, row.modelId, row.blobId);
-      const context = dekContext(tenantId, row.modelId, row.blobId);
-      await this.keys.rewrapBlobKey(tenantId, row.blobId, active.version, seal(target, dek, context));
-      dek.fill(0);
+    try {
+      for (const row of stale) {
+        let kek = keks.get(row.kekVersion);
+        if (!kek) keks.set(row.kekVersion, (kek = await this.kek(tenantId, row.kekVersion)));
+        const dek = this.unwrapDek(kek, row.wrappedDek, tenantId, row.modelId, row.blobId);
+        const context = dekContext(tenantId, row.modelId, row.blobId);
+        await this.keys.rewrapBlobKey(tenantId, row.blobId, active.version, seal(target, dek, context));
+        dek.fill(0);
+      }
+    } finally {
+      target.fill(0);
+      for (const kek of keks.values()) kek.fill(0);
     }
     const remaining = await this.keys.countStaleBlobKeys(tenantId, active.version);
     if (remaining === 0) await this.keys.destroyKeks(tenantId, ['retired']);
@@ -114,6 +128,10 @@ export class KeyHierarchy {
           version: active.version,
           kek: await this.unwrapKek(tenantId, active.version, active.wrappedKek),
         };
+      }
+      // The tenant's first KEK: serialised with crypto-shredding on the tenant row.
+      if ((await this.keys.lockTenant(tenantId)).deleted) {
+        throw integrityError("the tenant's keys were destroyed");
       }
       const keks = await this.keys.keks(tenantId);
       if (keks.some((k) => k.state === 'destroyed')) throw integrityError("the tenant's keys were destroyed");

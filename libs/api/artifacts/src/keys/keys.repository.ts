@@ -89,11 +89,37 @@ export class KeysRepository {
     });
   }
 
-  async blobKey(tenantId: string, blobId: string): Promise<BlobKeyRow | null> {
-    return this.db.tx(tenantId).blobKey.findUnique({
-      where: { blobId },
-      select: { blobId: true, kekVersion: true, wrappedDek: true },
+  /**
+   * A blob's wrapped DEK with the KEK that wraps it, read in one statement and share-locked: a concurrent re-wrap
+   * (SKIP LOCKED) passes this key by and cannot destroy its KEK before this transaction ends.
+   */
+  async blobKeyWithKek(
+    tenantId: string,
+    blobId: string,
+  ): Promise<(BlobKeyRow & { wrappedKek: Buffer | null }) | null> {
+    const rows = await this.db.sql<BlobKeyRow & { wrappedKek: Buffer | null }>(tenantId, {
+      name: 'arca_blob_key_with_kek',
+      text: `SELECT k.blob_id AS "blobId", k.kek_version AS "kekVersion", k.wrapped_dek AS "wrappedDek",
+                    t.wrapped_kek AS "wrappedKek"
+               FROM blob_keys k
+               LEFT JOIN tenant_keys t ON t.tenant_id = k.tenant_id AND t.version = k.kek_version
+              WHERE k.tenant_id = $1 AND k.blob_id = $2
+                FOR SHARE OF k`,
+      values: [tenantId, blobId],
     });
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Locks the tenant row: key rotation, re-wrapping, first-KEK creation and crypto-shredding serialise on it (always
+   * taken before any tenant_keys lock). Returns whether the tenant is deleted.
+   */
+  async lockTenant(tenantId: string): Promise<{ deleted: boolean }> {
+    const rows = await this.db.sql<{ deleted: boolean }>(tenantId, {
+      text: 'SELECT deleted_at IS NOT NULL AS deleted FROM tenants WHERE id = $1 FOR UPDATE',
+      values: [tenantId],
+    });
+    return { deleted: rows[0]?.deleted ?? true };
   }
 
   /** Up to `limit` blob keys not yet wrapped by KEK `version`, with their model, locked for this transaction. */

@@ -39,6 +39,7 @@ export class TenantKeysService {
   /** Rotates the tenant KEK, or resumes a rotation a crash interrupted; returns when every DEK is re-wrapped. */
   async rotate(ctx: TenantContext): Promise<RotationResult> {
     const started = await this.db.tenantTransaction(ctx.tenantId, async () => {
+      await this.keys.lockTenant(ctx.tenantId);
       const active = await this.keys.activeKekForUpdate(ctx.tenantId);
       const stale = active ? await this.keys.countStaleBlobKeys(ctx.tenantId, active.version) : 0;
       if (active && stale > 0) return { fromVersion: null, toVersion: active.version, resumed: true };
@@ -95,6 +96,8 @@ export class TenantKeysService {
       throw badInput('confirmSlug must equal the tenant slug', { field: 'confirmSlug' });
     }
     return this.db.tenantTransaction(ctx.tenantId, async () => {
+      // Serialised with rotations and re-wraps (which take the same lock first): no KEK can appear after this.
+      await this.keys.lockTenant(ctx.tenantId);
       const scope = await this.keys.shredScope(ctx.tenantId);
       const keysDestroyed = await this.hierarchy.shred(ctx.tenantId);
       await this.keys.markTenantDeleted(ctx.tenantId);

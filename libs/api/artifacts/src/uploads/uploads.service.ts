@@ -10,6 +10,8 @@ import {
   type TenantContext,
 } from '@arca/api-core';
 import { AuditLog } from '@arca/api-audit';
+import { JobQueue } from '@arca/api-jobs';
+import { EXPIRE_QUEUE, type ExpireJob } from '../jobs/queues.js';
 import { TokenHasher } from '@arca/api-identity';
 import { ModelsService } from '@arca/api-models';
 import { ByteQueue, SegmentCipher } from '@arca/crypto';
@@ -17,10 +19,13 @@ import { BLOB_PARAMS, BlobLayout } from '../blobs/blob-layout.js';
 import { BlobsRepository } from '../blobs/blobs.repository.js';
 import { blobContext } from '../keys/key-context.js';
 import { KeyHierarchy } from '../keys/key-hierarchy.service.js';
-import { VersionsRepository } from '../versions/versions.repository.js';
+import { VersionsService } from '../versions/versions.service.js';
 import { linkGone, uploadTooLong, wrongOffset } from '../artifacts.errors.js';
 
 import { UPLOAD_TOKEN_PREFIX, isLinkToken, newLinkToken } from './upload-tokens.js';
+
+/** Unfinished uploads a tenant may have at once (each holds up to 2 GiB of ciphertext until it expires). */
+export const MAX_OPEN_UPLOADS = 100;
 
 export interface CreatedUpload {
   upload: UploadModel;
@@ -53,12 +58,13 @@ export class UploadsService {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(BlobsRepository) private readonly blobs: BlobsRepository,
-    @Inject(VersionsRepository) private readonly versions: VersionsRepository,
+    @Inject(VersionsService) private readonly versionAccess: VersionsService,
     @Inject(KeyHierarchy) private readonly keys: KeyHierarchy,
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(TokenHasher) private readonly hasher: TokenHasher,
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(ARCA_CONFIG) private readonly config: ArcaConfig,
+    @Inject(JobQueue) private readonly jobs: JobQueue,
   ) {}
 
   async create(
@@ -75,30 +81,43 @@ export class UploadsService {
       const model = await this.models.authorize(ctx, input.modelId, Permission.VersionsUpload);
       if (model.archivedAt) throw failedPrecondition('the model is archived');
       if (input.parentVersionId) {
-        const parent = await this.versions.find(ctx.tenantId, input.parentVersionId);
-        if (!parent) throw badInput('the parent version does not exist', { field: 'parentVersionId' });
+        // NOT_FOUND like any version the caller cannot see (grants and API-key model restrictions apply).
+        await this.versionAccess.require(ctx, input.parentVersionId, Permission.ModelsRead);
+      }
+      if ((await this.blobs.openUploads(ctx.tenantId)) >= MAX_OPEN_UPLOADS) {
+        throw failedPrecondition(
+          `the tenant has ${MAX_OPEN_UPLOADS} unfinished uploads: finalize or abort some, or let them expire`,
+        );
       }
       const dek = this.keys.newDek();
-      const header = SegmentCipher.create(dek, blobContext(ctx.tenantId, model.id, id), BLOB_PARAMS).header;
-      const upload = await this.blobs.createUpload(ctx.tenantId, {
-        id,
-        modelId: model.id,
-        tokenHash: this.hasher.hash(token),
-        declaredSize: input.sizeBytes,
-        header,
-        parentVersionId: input.parentVersionId ?? null,
-        createdById: ctx.userId,
-        apiKeyId: ctx.apiKeyId ?? null,
-        expiresAt: new Date(Date.now() + this.config.artifacts.uploadTtlSeconds * 1000),
-      });
-      await this.keys.storeBlobKey(ctx.tenantId, model.id, id, dek); // references the upload row
-      dek.fill(0);
-      await this.audit.record(ctx, {
-        action: 'upload.create',
-        resource: { type: 'upload', id },
-        details: { modelId: model.id, sizeBytes: input.sizeBytes },
-      });
-      return { upload, token };
+      try {
+        const header = SegmentCipher.create(dek, blobContext(ctx.tenantId, model.id, id), BLOB_PARAMS).header;
+        const upload = await this.blobs.createUpload(ctx.tenantId, {
+          id,
+          modelId: model.id,
+          tokenHash: this.hasher.hash(token),
+          declaredSize: input.sizeBytes,
+          header,
+          parentVersionId: input.parentVersionId ?? null,
+          createdById: ctx.userId,
+          apiKeyId: ctx.apiKeyId ?? null,
+          expiresAt: new Date(Date.now() + this.config.artifacts.uploadTtlSeconds * 1000),
+        });
+        await this.keys.storeBlobKey(ctx.tenantId, model.id, id, dek); // references the upload row
+        await this.jobs.send<ExpireJob>(
+          EXPIRE_QUEUE,
+          { tenantId: ctx.tenantId, uploadId: id },
+          { startAfter: this.config.artifacts.uploadTtlSeconds + 60, singletonKey: id },
+        );
+        await this.audit.record(ctx, {
+          action: 'upload.create',
+          resource: { type: 'upload', id },
+          details: { modelId: model.id, sizeBytes: input.sizeBytes },
+        });
+        return { upload, token };
+      } finally {
+        dek.fill(0);
+      }
     });
   }
 
@@ -123,6 +142,8 @@ export class UploadsService {
     start: number,
     body: AsyncIterable<Uint8Array>,
   ): Promise<UploadProgress> {
+    // Only a holder of this upload's token may stop the PUT in flight.
+    await this.open(uploadId, token);
     const previous = this.inFlight.get(uploadId);
     if (previous) {
       previous.supersede();
@@ -219,6 +240,24 @@ export class UploadsService {
     }
     await pending.commit;
     return progress({ ...upload, receivedSize: BigInt(offset), segmentsWritten: index });
+  }
+
+  /** Job: an upload still open after its link expired is aborted and its segments deleted. Idempotent. */
+  async expire(tenantId: string, uploadId: string): Promise<void> {
+    await this.db.tenantTransaction(tenantId, async () => {
+      const upload = await this.blobs.uploadForUpdate(tenantId, uploadId);
+      if (!upload || upload.state !== 'open' || upload.expiresAt.getTime() > Date.now()) return;
+      await this.blobs.setUploadState(tenantId, uploadId, 'aborted');
+      await this.blobs.deleteSegments(tenantId, uploadId);
+      await this.audit.record(
+        { tenantId, kind: 'system' },
+        {
+          action: 'upload.expire',
+          resource: { type: 'upload', id: uploadId },
+          details: { receivedSize: Number(upload.receivedSize), declaredSize: Number(upload.declaredSize) },
+        },
+      );
+    });
   }
 
   /** Abandons an unfinished upload and deletes its segments. */

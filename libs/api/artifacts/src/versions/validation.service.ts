@@ -8,7 +8,12 @@ import { WebhookEvents } from '@arca/api-webhooks';
 import { IntegrityError } from '@arca/crypto';
 import { OnnxValidationError, inspectInChildProcess, type OnnxSummary } from '@arca/onnx';
 import { BlobStore } from '../blobs/blob-store.js';
+import { BlobsRepository } from '../blobs/blobs.repository.js';
+import { Semaphore } from './semaphore.js';
 import { VersionsRepository } from './versions.repository.js';
+
+/** Validation child processes per server process; more wait their turn (jobs retry on other replicas too). */
+export const MAX_CONCURRENT_VALIDATIONS = 2;
 
 /**
  * Validates a finalised version: streams the decrypted bytes (never to disk) through a SHA-256 and into a child
@@ -22,13 +27,31 @@ export class ValidationService {
     @Inject(Db) private readonly db: Db,
     @Inject(VersionsRepository) private readonly versions: VersionsRepository,
     @Inject(BlobStore) private readonly store: BlobStore,
+    @Inject(BlobsRepository) private readonly blobs: BlobsRepository,
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(WebhookEvents) private readonly webhooks: WebhookEvents,
     @Inject(ARCA_CONFIG) private readonly config: ArcaConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** Validations running in this process, by version: a second caller waits for the first instead of racing it. */
+  private readonly running = new Map<string, Promise<ModelVersionModel>>();
+  /** At most this many validation child processes at once per server process (each holds a whole model). */
+  private readonly slots = new Semaphore(MAX_CONCURRENT_VALIDATIONS);
+
   async validate(tenantId: string, versionId: string): Promise<ModelVersionModel> {
+    const running = this.running.get(versionId);
+    if (running) return running;
+    const work = this.slots.run(() => this.run(tenantId, versionId));
+    this.running.set(versionId, work);
+    try {
+      return await work;
+    } finally {
+      this.running.delete(versionId);
+    }
+  }
+
+  private async run(tenantId: string, versionId: string): Promise<ModelVersionModel> {
     const { version, domains } = await this.db.tenantTransaction(tenantId, async () => ({
       version: await this.versions.find(tenantId, versionId),
       domains: await this.versions.allowedOnnxDomains(tenantId),
@@ -93,6 +116,9 @@ export class ValidationService {
           });
         }
       } else if (await this.versions.markFailed(tenantId, versionId, outcome.code, outcome.reason)) {
+        // A rejected model's bytes can never be served: free them. Ciphertext that failed to authenticate stays
+        // for forensics.
+        if (outcome.code !== 'INTEGRITY_ERROR') await this.blobs.deleteSegments(tenantId, versionId);
         await this.audit.record(system, {
           action: 'model_version.failed',
           outcome: 'error',

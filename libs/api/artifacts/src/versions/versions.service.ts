@@ -65,12 +65,15 @@ export class VersionsService {
     input: { description?: string; tags?: string[] },
   ): Promise<ModelVersionModel> {
     const tags = normalizeTags(input.tags ?? []);
-    const version = await this.db.tenantTransaction(ctx.tenantId, async () => {
+    const result = await this.db.tenantTransaction(ctx.tenantId, async () => {
       const upload = await this.blobs.uploadForUpdate(ctx.tenantId, uploadId);
       if (!upload) throw notFound('upload');
       await this.models.authorize(ctx, upload.modelId, Permission.VersionsUpload);
-      if (upload.state === 'finalized') return (await this.versions.find(ctx.tenantId, uploadId))!;
+      if (upload.state === 'finalized') {
+        return { version: (await this.versions.find(ctx.tenantId, uploadId))!, created: false };
+      }
       if (upload.state !== 'open') throw failedPrecondition(`the upload is ${upload.state}`);
+      if (upload.expiresAt.getTime() <= Date.now()) throw failedPrecondition('the upload expired');
       if (upload.receivedSize !== upload.declaredSize || upload.segmentsWritten === 0) {
         throw failedPrecondition(
           `the upload is incomplete: ${upload.receivedSize} of ${upload.declaredSize} bytes received`,
@@ -113,12 +116,13 @@ export class VersionsService {
           ...(inline ? { startAfter: Math.ceil(this.config.artifacts.validationTimeoutMs / 1000) + 60 } : {}),
         },
       );
-      return created;
+      return { version: created, created: true };
     });
-    if (version.state !== 'validating' || version.sizeBytes > BigInt(INLINE_VALIDATION_MAX_BYTES)) {
-      return version;
+    // A retried finalize returns the version as it is: the request that created it (or the job) validates it.
+    if (!result.created || result.version.sizeBytes > BigInt(INLINE_VALIDATION_MAX_BYTES)) {
+      return result.version;
     }
-    return this.validation.validate(ctx.tenantId, version.id);
+    return this.validation.validate(ctx.tenantId, result.version.id);
   }
 
   async get(ctx: TenantContext, id: string): Promise<ModelVersionModel> {
