@@ -100,9 +100,9 @@ describe('uploads', () => {
     const legit = fetch(`${server}${upload.url}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${upload.token}`, 'content-type': 'application/octet-stream' },
-      body: body() as unknown as ReadableStream,
+      body: body(),
       duplex: 'half',
-    } as RequestInit);
+    });
     const received = async () =>
       Number(
         (await admin.query('SELECT received_size FROM uploads WHERE id = $1', [upload.id])).rows[0]
