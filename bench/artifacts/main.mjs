@@ -177,8 +177,11 @@ async function transferRound(api, modelId, source) {
   let state = version;
   while (state.state === 'VALIDATING') {
     await new Promise((r) => setTimeout(r, 200));
-    state = (await api.gql('query($id: ID!) { modelVersion(id: $id) { id state sha256 failureReason } }', { id: version.id }))
-      .modelVersion;
+    state = (
+      await api.gql('query($id: ID!) { modelVersion(id: $id) { id state sha256 failureReason } }', {
+        id: version.id,
+      })
+    ).modelVersion;
   }
   const validateMs = performance.now() - t;
   if (state.state !== 'READY') throw new Error(`version not ready: ${state.failureReason}`);
