@@ -14,6 +14,7 @@ import {
   push,
   put,
   readBlob,
+  listen,
 } from './support.js';
 
 // Abuse cases from the security review: replayed or concurrent download links, HEAD requests, a stranger's PUT
@@ -32,9 +33,7 @@ beforeAll(async () => {
   modelId = (await t.createModel(tenant.owner.session)).id;
   admin = new pg.Client({ connectionString: inject('databaseAdminUrl') });
   await admin.connect();
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = t.app.getHttpServer().address();
-  server = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  server = await listen(t);
 });
 
 afterAll(async () => {

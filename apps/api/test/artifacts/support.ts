@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { BlobStore } from '@arca/api-artifacts';
+import { paddedModel } from '@arca/onnx/testing';
 import type { TestApp } from '../support/harness.js';
 
 export const MiB = 1024 * 1024;
@@ -65,30 +66,14 @@ export function expectSameBytes(actual: Buffer, expected: Buffer): void {
   expect(sha256(actual)).toBe(sha256(expected));
 }
 
-/** A valid ONNX model of exactly `size` bytes: an MLP padded with a ModelProto doc_string (field 6). */
-export function onnxOfSize(base: Uint8Array, size: number): Buffer {
-  for (let lengthBytes = 1; lengthBytes <= 5; lengthBytes++) {
-    const n = size - base.length - 1 - lengthBytes;
-    if (n >= 0 && varintLength(n) === lengthBytes) {
-      return Buffer.concat([Buffer.from(base), Buffer.from([0x32]), varint(n), Buffer.alloc(n, 0x61)]);
-    }
-  }
-  throw new RangeError(`cannot pad a ${base.length}-byte model to ${size} bytes`);
-}
+/** A valid ONNX model of exactly `size` bytes (an MLP padded with a doc_string). */
+export const onnxOfSize = (base: Uint8Array, size: number): Buffer => Buffer.from(paddedModel(base, size));
 
-function varintLength(n: number): number {
-  return varint(n).length;
-}
-
-function varint(value: number): Buffer {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Buffer.from(out);
+/** Makes the app listen on a free local port (for tests that need real sockets); returns its base URL. */
+export async function listen(t: TestApp): Promise<string> {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = t.app.getHttpServer().address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
 export interface PushedVersion {

@@ -12,7 +12,7 @@ import {
   unknownDomainModel,
 } from '@arca/onnx/testing';
 import { TestApp, errorCode, type TestTenant } from '../support/harness.js';
-import { MiB, downloadUrl, expectSameBytes, onnxOfSize, push, sha256 } from './support.js';
+import { MiB, downloadUrl, expectSameBytes, listen, onnxOfSize, push, sha256 } from './support.js';
 
 // Versions end to end through the API: validation at finalize, byte-identical downloads with Range, one-time
 // grants, and tampering with stored ciphertext that must fail with INTEGRITY_ERROR, never with wrong bytes.
@@ -30,9 +30,7 @@ beforeAll(async () => {
   modelId = (await t.createModel(tenant.owner.session)).id;
   admin = new pg.Client({ connectionString: inject('databaseAdminUrl') });
   await admin.connect();
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = t.app.getHttpServer().address();
-  server = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  server = await listen(t);
 });
 
 afterAll(async () => {

@@ -105,3 +105,17 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * `model` padded to exactly `size` bytes with a ModelProto doc_string (field 6) appended: still a valid model,
+ * for tests that need exact sizes (segment boundaries).
+ */
+export function paddedModel(model: Uint8Array, size: number): Uint8Array {
+  for (let lengthBytes = 1; lengthBytes <= 5; lengthBytes++) {
+    const n = size - model.length - 1 - lengthBytes;
+    if (n >= 0 && varint(n).length === lengthBytes) {
+      return concat([model, Uint8Array.of(tag(6)), varint(n), new Uint8Array(n).fill(0x61)]);
+    }
+  }
+  throw new RangeError(`cannot pad a ${model.length}-byte model to ${size} bytes`);
+}
