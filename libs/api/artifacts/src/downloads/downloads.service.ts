@@ -142,6 +142,7 @@ export class DownloadsService {
     let blob: OpenBlob;
     let segments: AsyncGenerator<Buffer>;
     let first: IteratorResult<Buffer>;
+    let second: IteratorResult<Buffer>;
     let from: number;
     try {
       blob = await this.store.open(tenantId, version.id);
@@ -149,6 +150,7 @@ export class DownloadsService {
       const to = size === 0 ? 1 : blob.layout.segmentAt(span.end - 1) + 1;
       segments = blob.segments(from, to);
       first = await segments.next();
+      second = await segments.next(); // the body sends a segment only once the next one verified
     } catch (error) {
       if (!isIntegrityFailure(error)) throw error;
       await this.recordFailure(grant, version);
@@ -159,12 +161,12 @@ export class DownloadsService {
     return {
       status: range.kind === 'partial' ? 206 : 200,
       headers,
-      body: this.body(first, segments, blob.layout, from, span, grant, version),
+      body: this.body([first, second], segments, blob.layout, from, span, grant, version),
     };
   }
 
   private async *body(
-    first: IteratorResult<Buffer>,
+    [first, second]: [IteratorResult<Buffer>, IteratorResult<Buffer>],
     rest: AsyncGenerator<Buffer>,
     layout: BlobLayout,
     from: number,
@@ -174,24 +176,35 @@ export class DownloadsService {
   ): AsyncGenerator<Buffer> {
     let index = from;
     let current = first;
+    let next = second;
+    let released = false;
     try {
       while (!current.done) {
         const at = layout.segment(index);
         const lo = Math.max(span.start, at.plaintextStart) - at.plaintextStart;
         const hi = Math.min(span.end, at.plaintextEnd) - at.plaintextStart;
+        if (next.done) {
+          // The request's last bytes: settle the grant first, so the client's next request finds it free (a client
+          // may send it as soon as content-length bytes arrived, before this generator returns).
+          if (span.end === layout.size) {
+            await this.db.tenantTransaction(grant.tenantId, () =>
+              this.grants.complete(grant.tenantId, grant.id),
+            );
+          }
+          await this.release(grant);
+          released = true;
+        }
         if (hi > lo) yield current.value.subarray(lo, hi);
         index++;
-        current = await rest.next();
-      }
-      if (span.end === layout.size) {
-        await this.db.tenantTransaction(grant.tenantId, () => this.grants.complete(grant.tenantId, grant.id));
+        current = next;
+        if (!current.done) next = await rest.next(); // verified before the current segment's bytes go out
       }
     } catch (error) {
       if (isIntegrityFailure(error)) await this.recordFailure(grant, version);
       throw error;
     } finally {
       // Also when the client goes away (the stream is destroyed and the generator returns early).
-      await this.release(grant);
+      if (!released) await this.release(grant);
     }
   }
 
