@@ -213,8 +213,9 @@ describe('SIGKILL during key rotation', () => {
     for (let at = 0; at < ids.length; at += 250) {
       // Short transactions (the Db refuses any longer than 15 s, and a loaded CI machine is slow).
       await t.app.get(Db).tenantTransaction(tenant.id, async () => {
-        for (const id of ids.slice(at, at + 250))
+        for (const id of ids.slice(at, at + 250)) {
           await keys.storeBlobKey(tenant.id, model.id, id, keys.newDek());
+        }
       });
     }
 
