@@ -74,7 +74,7 @@ async function startApp(env: Record<string, string>): Promise<TestApp> {
 async function until<T>(
   what: string,
   check: () => T | undefined | Promise<T | undefined>,
-  ms = 20_000,
+  ms = 60_000, // deliveries run on pg-boss workers of every test app sharing this database: slow under CI load
 ): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
