@@ -131,6 +131,8 @@ describe('GraphQL abuse', () => {
     t = await TestApp.start();
     prod = await TestApp.start({
       NODE_ENV: 'production',
+      // Its production policies (no webhooks to private addresses, …) must not act on other suites' jobs.
+      ARCA_JOBS_ENABLED: 'false',
       ARCA_INTROSPECTION: 'false',
       ARCA_CONSOLE_ORIGINS: CONSOLE_ORIGIN,
     });

@@ -591,7 +591,7 @@ describe('API keys', () => {
 
   it('harness: TestApp.start({ ARCA_API_KEY_PEPPER }) really runs under that pepper', async () => {
     // Fails today: harness.ts passes `secrets: { tokenPepper: TEST_PEPPER }` whatever the env says (see report).
-    const other = await TestApp.start({ ARCA_API_KEY_PEPPER: OTHER_PEPPER });
+    const other = await TestApp.start({ ARCA_API_KEY_PEPPER: OTHER_PEPPER, ARCA_JOBS_ENABLED: 'false' });
     try {
       expect(errorCode(await me(other, tenant.owner.apiKey))).toBe('UNAUTHENTICATED');
     } finally {

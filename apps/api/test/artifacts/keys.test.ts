@@ -137,12 +137,19 @@ describe('master key rotation', () => {
       ARCA_MASTER_KEY: NEW,
       ARCA_MASTER_KEY_PREVIOUS: TEST_MASTER_KEY,
       ARCA_AUDIT_SEQUENCER: 'false',
+      ARCA_JOBS_ENABLED: 'false',
     });
-    const onlyNew = await TestApp.start({ ARCA_MASTER_KEY: NEW, ARCA_AUDIT_SEQUENCER: 'false' });
+    // Apps under other master keys never consume jobs: they could not unwrap other suites' keys.
+    const onlyNew = await TestApp.start({
+      ARCA_MASTER_KEY: NEW,
+      ARCA_AUDIT_SEQUENCER: 'false',
+      ARCA_JOBS_ENABLED: 'false',
+    });
     const back = await TestApp.start({
       ARCA_MASTER_KEY: TEST_MASTER_KEY,
       ARCA_MASTER_KEY_PREVIOUS: NEW,
       ARCA_AUDIT_SEQUENCER: 'false',
+      ARCA_JOBS_ENABLED: 'false',
     });
     try {
       await expect(readBlob(onlyNew, tenant.id, blob!.id)).rejects.toMatchObject({ code: 'INTEGRITY_ERROR' });
@@ -166,6 +173,7 @@ describe('master key rotation', () => {
       const stranger = await TestApp.start({
         ARCA_MASTER_KEY: randomBytes(32).toString('hex'),
         ARCA_AUDIT_SEQUENCER: 'false',
+        ARCA_JOBS_ENABLED: 'false',
       });
       try {
         expect(await stranger.app.get(TenantKeysService).rotateMasterKey([tenant.id])).toMatchObject({
