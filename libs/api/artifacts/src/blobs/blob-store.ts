@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Db } from '@arca/api-db';
+import { Db, type UploadModel } from '@arca/api-db';
 import { SegmentCipher } from '@arca/crypto';
 import { blobContext } from '../keys/key-context.js';
 import { KeyHierarchy } from '../keys/key-hierarchy.service.js';
@@ -28,14 +28,11 @@ export class BlobStore {
   ) {}
 
   async open(tenantId: string, blobId: string): Promise<OpenBlob> {
-    const { upload, dek } = await this.db.tenantTransaction(tenantId, async () => {
+    const { upload, cipher } = await this.db.tenantTransaction(tenantId, async () => {
       const upload = await this.blobs.upload(tenantId, blobId);
       if (!upload) throw new Error(`blob ${blobId} does not exist`);
-      return { upload, dek: await this.keys.blobKey(tenantId, upload.modelId, blobId) };
+      return { upload, cipher: await this.cipher(upload) }; // joins this transaction
     });
-    const context = blobContext(tenantId, upload.modelId, blobId);
-    const cipher = SegmentCipher.fromHeader(dek, context, upload.header, BLOB_PARAMS);
-    dek.fill(0);
     const layout = new BlobLayout(Number(upload.declaredSize));
     const read = (from: number, to: number) =>
       this.db.tenantTransaction(tenantId, () => this.blobs.segments(tenantId, blobId, from, to));
@@ -44,5 +41,16 @@ export class BlobStore {
       layout,
       segments: (from = 0, to = layout.count) => decryptSegments(cipher, layout, read, from, to),
     };
+  }
+
+  /** The segment cipher of an upload's blob (its DEK unwrapped, used, and wiped from memory). */
+  async cipher(upload: UploadModel): Promise<SegmentCipher> {
+    const { tenantId, modelId, id } = upload;
+    const dek = await this.db.tenantTransaction(tenantId, () => this.keys.blobKey(tenantId, modelId, id));
+    try {
+      return SegmentCipher.fromHeader(dek, blobContext(tenantId, modelId, id), upload.header, BLOB_PARAMS);
+    } finally {
+      dek.fill(0);
+    }
   }
 }

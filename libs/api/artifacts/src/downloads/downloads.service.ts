@@ -12,10 +12,9 @@ import {
 } from '@arca/api-core';
 import { AuditLog } from '@arca/api-audit';
 import { TokenHasher } from '@arca/api-identity';
-import { IntegrityError } from '@arca/crypto';
 import type { BlobLayout } from '../blobs/blob-layout.js';
 import { BlobStore, type OpenBlob } from '../blobs/blob-store.js';
-import { linkGone } from '../artifacts.errors.js';
+import { isIntegrityFailure, linkGone } from '../artifacts.errors.js';
 import { DOWNLOAD_TOKEN_PREFIX, isLinkToken, newLinkToken } from '../uploads/upload-tokens.js';
 import { VersionsService } from '../versions/versions.service.js';
 import { VersionsRepository } from '../versions/versions.repository.js';
@@ -245,7 +244,3 @@ export class DownloadsService {
     return found;
   }
 }
-
-const isIntegrityFailure = (error: unknown): boolean =>
-  error instanceof IntegrityError ||
-  (error instanceof DomainError && error.code === ErrorCode.IntegrityError);

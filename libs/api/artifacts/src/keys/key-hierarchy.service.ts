@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ErrorCode } from '@arca/contracts';
-import { DomainError, KEY_PROVIDER } from '@arca/api-core';
+import { KEY_PROVIDER } from '@arca/api-core';
 import { IntegrityError, open, seal, type KeyProvider } from '@arca/crypto';
+import { integrityError } from '../artifacts.errors.js';
 import { dekContext, kekContext } from './key-context.js';
 import { KeysRepository } from './keys.repository.js';
 
 const KEY_BYTES = 32;
-
-export const integrityError = (message: string): DomainError =>
-  new DomainError(ErrorCode.IntegrityError, message);
 
 /**
  * The key hierarchy: master key (KeyProvider) → tenant KEK (tenant_keys) → per-blob DEK (blob_keys). Plaintext

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '@arca/api-db';
-import { ErrorCode } from '@arca/contracts';
-import { DomainError, LOGGER, badInput, type Logger, type TenantContext } from '@arca/api-core';
-import { IntegrityError } from '@arca/crypto';
+import { LOGGER, badInput, type Logger, type TenantContext } from '@arca/api-core';
+import { isIntegrityFailure } from '../artifacts.errors.js';
 import { AuditLog, LogKeys } from '@arca/api-audit';
 import { JobQueue } from '@arca/api-jobs';
 import { REWRAP_QUEUE, type RewrapJob } from '../jobs/queues.js';
@@ -139,7 +138,7 @@ export class TenantKeysService {
         logKeys += changed.l;
       } catch (error) {
         // Keys under neither the current nor a previous master key: report them, finish the others.
-        if (!(error instanceof IntegrityError) && !isIntegrityDomainError(error)) throw error;
+        if (!isIntegrityFailure(error)) throw error;
         this.logger.error(
           { tenantId },
           'master key rotation: this tenant has keys under an unknown master key',
@@ -154,6 +153,3 @@ export class TenantKeysService {
     return { tenants: tenants.length, keks, logKeys, failed };
   }
 }
-
-const isIntegrityDomainError = (error: unknown): boolean =>
-  error instanceof DomainError && error.code === ErrorCode.IntegrityError;

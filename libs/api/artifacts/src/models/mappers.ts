@@ -3,8 +3,9 @@ import type {
   ModelVersionModel as VersionRow,
   UploadModel as UploadRow,
 } from '@arca/api-db';
-import { BLOB_PARAMS } from '../blobs/blob-layout.js';
 import { plaintextSegmentSize } from '@arca/crypto';
+import type { OnnxSummary, OnnxValueInfo } from '@arca/onnx';
+import { BLOB_PARAMS } from '../blobs/blob-layout.js';
 import type {
   ModelCardModel,
   ModelVersionModel,
@@ -13,25 +14,13 @@ import type {
 } from './model-version.model.js';
 import type { DownloadGrantModel, UploadModel } from './transfer.models.js';
 
-interface StoredValueInfo {
-  name: string;
-  elementType?: string | null;
-  shape?: (number | string | null)[] | null;
-}
+/** What `format` holds: the validator's summary without its parameter count (a column of its own). */
+type StoredFormat = Partial<Omit<OnnxSummary, 'parameterCount'>>;
 
-interface StoredFormat {
-  irVersion?: number;
-  opsetImports?: { domain: string; version: number }[];
-  producerName?: string;
-  producerVersion?: string;
-  inputs?: StoredValueInfo[];
-  outputs?: StoredValueInfo[];
-}
-
-const tensors = (list: StoredFormat['inputs']): TensorInfoModel[] =>
+const tensors = (list: OnnxValueInfo[] | undefined): TensorInfoModel[] =>
   (list ?? []).map((t) => ({
     name: t.name,
-    elemType: t.elementType ?? 'UNKNOWN',
+    elemType: t.elementType,
     shape: (t.shape ?? []).map((d) => (d === null ? '?' : String(d))),
   }));
 

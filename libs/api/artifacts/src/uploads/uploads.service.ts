@@ -10,18 +10,18 @@ import {
   type TenantContext,
 } from '@arca/api-core';
 import { AuditLog } from '@arca/api-audit';
-import { JobQueue } from '@arca/api-jobs';
-import { EXPIRE_QUEUE, type ExpireJob } from '../jobs/queues.js';
 import { TokenHasher } from '@arca/api-identity';
+import { JobQueue } from '@arca/api-jobs';
 import { ModelsService } from '@arca/api-models';
 import { ByteQueue, SegmentCipher } from '@arca/crypto';
 import { BLOB_PARAMS, BlobLayout } from '../blobs/blob-layout.js';
+import { BlobStore } from '../blobs/blob-store.js';
 import { BlobsRepository } from '../blobs/blobs.repository.js';
+import { EXPIRE_QUEUE, type ExpireJob } from '../jobs/queues.js';
 import { blobContext } from '../keys/key-context.js';
 import { KeyHierarchy } from '../keys/key-hierarchy.service.js';
 import { VersionsService } from '../versions/versions.service.js';
 import { linkGone, uploadTooLong, wrongOffset } from '../artifacts.errors.js';
-
 import { UPLOAD_TOKEN_PREFIX, isLinkToken, newLinkToken } from './upload-tokens.js';
 
 /** Unfinished uploads a tenant may have at once (each holds up to 2 GiB of ciphertext until it expires). */
@@ -58,6 +58,7 @@ export class UploadsService {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(BlobsRepository) private readonly blobs: BlobsRepository,
+    @Inject(BlobStore) private readonly store: BlobStore,
     @Inject(VersionsService) private readonly versionAccess: VersionsService,
     @Inject(KeyHierarchy) private readonly keys: KeyHierarchy,
     @Inject(ModelsService) private readonly models: ModelsService,
@@ -182,16 +183,7 @@ export class UploadsService {
     let skip = offset - start;
     const declared = Number(upload.declaredSize);
     const layout = new BlobLayout(declared);
-    const dek = await this.db.tenantTransaction(tenantId, () =>
-      this.keys.blobKey(tenantId, upload.modelId, upload.id),
-    );
-    const cipher = SegmentCipher.fromHeader(
-      dek,
-      blobContext(tenantId, upload.modelId, upload.id),
-      upload.header,
-      BLOB_PARAMS,
-    );
-    dek.fill(0);
+    const cipher = await this.store.cipher(upload);
     let index = upload.segmentsWritten;
     const queue = new ByteQueue();
     // One segment's INSERT may be in flight while the next one arrives from the network (double buffering);

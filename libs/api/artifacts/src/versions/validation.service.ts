@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Db, type ModelVersionModel, type Prisma } from '@arca/api-db';
-import { ARCA_CONFIG, DomainError, LOGGER, type ArcaConfig, type Logger } from '@arca/api-core';
-import { ErrorCode, WebhookEvent } from '@arca/contracts';
+import { ARCA_CONFIG, LOGGER, type ArcaConfig, type Logger } from '@arca/api-core';
+import { WebhookEvent } from '@arca/contracts';
 import { AuditLog, type AuditActor } from '@arca/api-audit';
 import { WebhookEvents } from '@arca/api-webhooks';
-import { IntegrityError } from '@arca/crypto';
 import { OnnxValidationError, inspectInChildProcess, type OnnxSummary } from '@arca/onnx';
+import { isIntegrityFailure } from '../artifacts.errors.js';
 import { BlobStore } from '../blobs/blob-store.js';
 import { BlobsRepository } from '../blobs/blobs.repository.js';
 import { Semaphore } from './semaphore.js';
@@ -79,7 +79,7 @@ export class ValidationService {
     } catch (error) {
       if (error instanceof OnnxValidationError) {
         outcome = { ok: false, code: error.code, reason: error.message };
-      } else if (error instanceof IntegrityError || isIntegrityDomainError(error)) {
+      } else if (isIntegrityFailure(error)) {
         this.logger.error(
           { tenantId, versionId },
           'stored ciphertext failed to authenticate during validation',
@@ -135,6 +135,3 @@ export class ValidationService {
     });
   }
 }
-
-const isIntegrityDomainError = (error: unknown): boolean =>
-  error instanceof DomainError && error.code === ErrorCode.IntegrityError;
