@@ -39,7 +39,7 @@ export class ModelsService {
 
   /** A model the principal can see, or NOT_FOUND (never FORBIDDEN: no existence oracle). */
   async get(ctx: TenantContext, id: string): Promise<ModelModel> {
-    return this.db.tenantTransaction(ctx.tenantId, () => this.require(ctx, id, Permission.ModelsRead));
+    return this.db.tenantTransaction(ctx.tenantId, () => this.authorize(ctx, id, Permission.ModelsRead));
   }
 
   async list(
@@ -97,7 +97,7 @@ export class ModelsService {
     return this.unique(patch.name, () =>
       this.db.tenantTransaction(ctx.tenantId, async () => {
         // Visibility first (NOT_FOUND for models the principal cannot see), then the access-control check.
-        const model = await this.require(ctx, id, Permission.ModelsUpdate);
+        const model = await this.authorize(ctx, id, Permission.ModelsUpdate);
         if (patch.visibility !== undefined && !ctx.permissions.has(Permission.ModelGrantsManage)) {
           throw forbidden(`changing visibility needs ${Permission.ModelGrantsManage}`);
         }
@@ -122,7 +122,7 @@ export class ModelsService {
 
   async setArchived(ctx: TenantContext, id: string, archived: boolean): Promise<ModelModel> {
     return this.db.tenantTransaction(ctx.tenantId, async () => {
-      const model = await this.require(ctx, id, Permission.ModelsArchive);
+      const model = await this.authorize(ctx, id, Permission.ModelsArchive);
       if (Boolean(model.archivedAt) === archived) return model;
       const updated = await this.models.update(ctx.tenantId, id, {
         archivedAt: archived ? new Date() : null,
@@ -135,23 +135,19 @@ export class ModelsService {
     });
   }
 
-  /**
-   * The model if the principal holds `permission` on it (NOT_FOUND when they cannot even see it). For other
-   * features' services; must run inside their tenant transaction.
-   */
-  authorize(ctx: TenantContext, id: string, permission: Permission): Promise<ModelModel> {
-    return this.require(ctx, id, permission);
-  }
-
   /** Like authorize, by name or id. */
   async authorizeByRef(ctx: TenantContext, ref: string, permission: Permission): Promise<ModelModel> {
-    if (isUuid(ref)) return this.require(ctx, ref, permission);
+    if (isUuid(ref)) return this.authorize(ctx, ref, permission);
     const id = await this.models.idByName(ctx.tenantId, ref);
     if (!id) throw notFound('model');
-    return this.require(ctx, id, permission);
+    return this.authorize(ctx, id, permission);
   }
 
-  private async require(ctx: TenantContext, id: string, permission: Permission): Promise<ModelRow> {
+  /**
+   * The model if the principal holds `permission` on it (NOT_FOUND when they cannot even see it). Also for other
+   * features' services; must run inside their tenant transaction.
+   */
+  async authorize(ctx: TenantContext, id: string, permission: Permission): Promise<ModelRow> {
     const model = await this.models.find(ctx.tenantId, id, ctx.userId);
     const perms = model ? modelPermissions(ctx, model, model.grants[0]?.role ?? null) : new Set();
     if (!model || !perms.has(Permission.ModelsRead)) throw notFound('model');
