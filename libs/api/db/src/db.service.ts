@@ -112,6 +112,14 @@ export class Db {
     }
   }
 
+  /**
+   * Runs `fn` in a transaction in which the secret_lookup policies expose exactly the rows whose secret hashes to
+   * `secretHash` (invitation, upload and download tokens), before their tenant is known.
+   */
+  secretLookup<T>(secretHash: Uint8Array, fn: () => Promise<T>): Promise<T> {
+    return this.scopedTransaction({ authLookup: Buffer.from(secretHash).toString('hex') }, fn);
+  }
+
   /** Changes the settings of the open transaction (e.g. once login has identified the user and tenant). */
   async rescope(scope: DbScope): Promise<void> {
     const active = this.als.getStore();

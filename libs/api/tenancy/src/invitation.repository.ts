@@ -17,7 +17,7 @@ export class InvitationRepository {
     return this.db.tx(tenantId).invitation.findFirst({ where: { tenantId, id } });
   }
 
-  /** Inside a transaction scoped with authLookup = hex(tokenHash): finds the invitation by its secret. */
+  /** Inside Db.secretLookup(tokenHash): finds the invitation by its secret. */
   findByTokenForAuth(tokenHash: Bytes): Promise<InvitationModel | null> {
     return this.db.currentTx().invitation.findUnique({ where: { tokenHash } });
   }

@@ -109,9 +109,8 @@ export class InvitationsService {
   ): Promise<AcceptedInvitation> {
     if (!isOpaqueToken(token, INVITATION_TOKEN_PREFIX)) throw unauthenticated('invalid invitation token');
     const tokenHash = this.tokens.hash(token);
-    const invitation = await this.db.scopedTransaction(
-      { authLookup: Buffer.from(tokenHash).toString('hex') },
-      () => this.invitations.findByTokenForAuth(tokenHash),
+    const invitation = await this.db.secretLookup(tokenHash, () =>
+      this.invitations.findByTokenForAuth(tokenHash),
     );
     if (!invitation || invitation.revokedAt || invitation.acceptedAt || invitation.expiresAt <= new Date()) {
       throw unauthenticated('invitation is invalid, used or expired');

@@ -237,9 +237,7 @@ export class DownloadsService {
   private async lookup(token: string): Promise<{ tenantId: string; id: string }> {
     if (!isLinkToken(token, DOWNLOAD_TOKEN_PREFIX)) throw linkGone('download');
     const hash = this.hasher.hash(token);
-    const found = await this.db.scopedTransaction({ authLookup: Buffer.from(hash).toString('hex') }, () =>
-      this.grants.byToken(hash),
-    );
+    const found = await this.db.secretLookup(hash, () => this.grants.byToken(hash));
     if (!found) throw linkGone('download');
     return found;
   }

@@ -274,9 +274,7 @@ export class UploadsService {
   private async open(uploadId: string, token: string): Promise<UploadModel> {
     if (!isLinkToken(token, UPLOAD_TOKEN_PREFIX)) throw linkGone('upload');
     const hash = this.hasher.hash(token);
-    const found = await this.db.scopedTransaction({ authLookup: Buffer.from(hash).toString('hex') }, () =>
-      this.blobs.uploadByToken(hash),
-    );
+    const found = await this.db.secretLookup(hash, () => this.blobs.uploadByToken(hash));
     if (!found || found.id !== uploadId) throw linkGone('upload');
     const upload = await this.db.tenantTransaction(found.tenantId, () =>
       this.blobs.upload(found.tenantId, uploadId),
