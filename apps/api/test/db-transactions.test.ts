@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 // apps/api/package.json does not list pg (it reaches the app through @arca/api-db), as in db-wall.test.ts.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Db, DbScopeError, createPrismaClient, poolOf, type TxClient } from '@arca/api-db';
+import { CommitInsertError, Db, DbScopeError, createPrismaClient, poolOf, type TxClient } from '@arca/api-db';
 
 // Db's own transaction control (BEGIN + settings in one message on a pooled connection, COMMIT/ROLLBACK by the
 // pg driver, Prisma running the queries through a per-transaction lane): rollback, no leaked settings, stale
@@ -45,6 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.close();
+  await admin.query('DELETE FROM audit_pii WHERE tenant_id = ANY($1::uuid[])', [[A.id, B.id]]);
   await admin.query('DELETE FROM tenants WHERE id = ANY($1::uuid[])', [[A.id, B.id]]);
   await admin.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [[A.ownerId, B.ownerId]]);
   await admin.end();
@@ -277,5 +278,102 @@ describe('Db.lookupAndBegin (credential lookup in the BEGIN message, adopted by 
     expect(await db.lookupAndBegin(LOOKUP, hash)).toEqual([expect.objectContaining({ tenant_id: A.id })]);
     expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
     await expect(db.lookupAndBegin("x'; --", hash)).rejects.toThrow(DbScopeError);
+  });
+});
+
+describe('Db.insertAtCommit (rows written by the COMMIT message)', () => {
+  const piiRow = (t: typeof A, eventId: string) => ({
+    event_id: eventId,
+    tenant_id: t.id,
+    salt: randomBytes(16),
+    data: randomBytes(40),
+  });
+  const piiCount = async (eventIds: string[]) =>
+    Number(
+      (await admin.query('SELECT count(*) AS n FROM audit_pii WHERE event_id = ANY($1::uuid[])', [eventIds]))
+        .rows[0].n,
+    );
+
+  it('writes the queued rows with the business change, in one message with COMMIT', async () => {
+    const events = [randomUUID(), randomUUID()];
+    const row = piiRow(A, events[0]!);
+    const name = `with-rows-${randomUUID()}`;
+    const { sawBeforeCommit } = await db.tenantTransaction(A.id, async () => {
+      await newModel(db.tx(A.id), A, name);
+      db.insertAtCommit(A.id, 'audit_pii', row);
+      db.insertAtCommit(A.id, 'audit_pii', piiRow(A, events[1]!));
+      return { sawBeforeCommit: await db.tx(A.id).auditPii.count({ where: { eventId: { in: events } } }) };
+    });
+    expect(sawBeforeCommit).toBe(0); // queued, not yet written
+    expect(await piiCount(events)).toBe(2);
+    const stored = await admin.query('SELECT tenant_id, salt, data FROM audit_pii WHERE event_id = $1', [
+      events[0],
+    ]);
+    expect(stored.rows[0]).toEqual({ tenant_id: A.id, salt: row.salt, data: row.data });
+    expect((await admin.query('SELECT 1 FROM models WHERE name = $1', [name])).rowCount).toBe(1);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+
+  it('a queued row that fails at commit rolls the whole transaction back, and the connection stays usable', async () => {
+    const taken = randomUUID();
+    await db.tenantTransaction(A.id, () =>
+      Promise.resolve(db.insertAtCommit(A.id, 'audit_pii', piiRow(A, taken))),
+    );
+    const name = `rolled-back-${randomUUID()}`;
+    const fresh = randomUUID();
+    await expect(
+      db.tenantTransaction(A.id, async () => {
+        await newModel(db.tx(A.id), A, name);
+        db.insertAtCommit(A.id, 'audit_pii', piiRow(A, fresh));
+        db.insertAtCommit(A.id, 'audit_pii', piiRow(A, taken)); // primary key violation
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect((await admin.query('SELECT 1 FROM models WHERE name = $1', [name])).rowCount).toBe(0);
+    expect(await piiCount([fresh])).toBe(0);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+    expect(await db.tenantTransaction(B.id, () => db.tx(B.id).model.count())).toBe(0);
+  });
+
+  it('drops the queued rows when fn throws', async () => {
+    const eventId = randomUUID();
+    await expect(
+      db.tenantTransaction(A.id, () => {
+        db.insertAtCommit(A.id, 'audit_pii', piiRow(A, eventId));
+        return Promise.reject(new Error('boom'));
+      }),
+    ).rejects.toThrow('boom');
+    expect(await piiCount([eventId])).toBe(0);
+  });
+
+  it('checks each row under the tenant of its transaction: another tenant’s row is refused by the policy', async () => {
+    const eventId = randomUUID();
+    await expect(
+      db.tenantTransaction(A.id, () =>
+        Promise.resolve(db.insertAtCommit(A.id, 'audit_pii', { ...piiRow(A, eventId), tenant_id: B.id })),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    expect(await piiCount([eventId])).toBe(0);
+  });
+
+  it('refuses rows outside a transaction, for another tenant, and values that are neither UUIDs nor bytes', async () => {
+    const row = piiRow(A, randomUUID());
+    expect(() => db.insertAtCommit(A.id, 'audit_pii', row)).toThrow(DbScopeError);
+    await db.tenantTransaction(A.id, () => {
+      expect(() => db.insertAtCommit(B.id, 'audit_pii', piiRow(B, randomUUID()))).toThrow(DbScopeError);
+      for (const bad of [
+        { ...row, event_id: "00000000-0000-4000-8000-000000000000'); DROP TABLE models; --" },
+        { ...row, event_id: 'not-a-uuid' },
+        { ...row, salt: 'x' as unknown as Uint8Array },
+      ]) {
+        expect(() => db.insertAtCommit(A.id, 'audit_pii', bad)).toThrow(CommitInsertError);
+      }
+      expect(() => db.insertAtCommit(A.id, 'audit_pii; DROP TABLE models', row)).toThrow(CommitInsertError);
+      expect(() => db.insertAtCommit(A.id, 'audit_pii', { 'event_id) --': row.event_id })).toThrow(
+        CommitInsertError,
+      );
+      return Promise.resolve();
+    });
+    expect(await piiCount([row.event_id])).toBe(0);
+    expect((await admin.query("SELECT to_regclass('public.models') AS t")).rows[0].t).toBe('models');
   });
 });

@@ -124,14 +124,13 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
       try {
         if (!this.leaderClient) await this.tryLead();
         if (this.leaderClient) {
-          const appended = await this.sequenceAll();
+          const { appended, backlog } = await this.sequenceUntilCheckpointDue();
           poll = appended > 0 ? POLL_MS : Math.min(poll * 2, IDLE_POLL_MS);
-          const interval = this.config.audit.checkpointIntervalMs;
-          if (Date.now() - this.lastCheckpointAt >= interval) {
+          if (this.checkpointDue()) {
             this.lastCheckpointAt = Date.now();
             await this.checkpointPending();
           }
-          if (appended >= BATCH) continue;
+          if (backlog) continue;
         }
       } catch (error) {
         if (!this.stopped) this.logger.error({ err: error }, 'audit sequencer iteration failed');
@@ -139,6 +138,24 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
       await this.sleep(this.leaderClient ? poll : LEADER_RETRY_MS);
     }
     await this.resign();
+  }
+
+  /**
+   * Sequences batches until the outbox is drained or a checkpoint is due: under a sustained backlog the log keeps
+   * being checkpointed every interval instead of only once the writers pause.
+   */
+  private async sequenceUntilCheckpointDue(): Promise<{ appended: number; backlog: boolean }> {
+    let appended = 0;
+    for (;;) {
+      const n = await this.sequenceBatch();
+      appended += n;
+      if (n < BATCH) return { appended, backlog: false };
+      if (this.checkpointDue() || this.stopped) return { appended, backlog: true };
+    }
+  }
+
+  private checkpointDue(): boolean {
+    return Date.now() - this.lastCheckpointAt >= this.config.audit.checkpointIntervalMs;
   }
 
   private async tryLead(): Promise<void> {

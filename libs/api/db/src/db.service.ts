@@ -7,9 +7,11 @@ import { DbUnavailableError, isUnavailable } from './db-errors.js';
 import { DbScopeError, PgTransaction, type ActiveTransaction, type DbScope } from './pg-transaction.js';
 import { statementName } from './statement-names.js';
 import { TransactionGate } from './transaction-gate.js';
+import { commitInsert, type CommitValue } from './commit-inserts.js';
 
 export { DbUnavailableError } from './db-errors.js';
 export { DbScopeError, type DbScope } from './pg-transaction.js';
+export { CommitInsertError, type CommitValue } from './commit-inserts.js';
 
 const SCOPE_KEYS = ['tenantId', 'userId', 'loginEmail', 'authLookup'] as const;
 
@@ -158,6 +160,23 @@ export class Db {
     if (active.closed) throw new DbScopeError('the transaction has ended');
     const result = await active.conn.query<R>(config);
     return result.rows;
+  }
+
+  /**
+   * Queues a row to be inserted by the message that commits the open transaction scoped to `tenantId`: written
+   * with the transaction's other changes or not at all, without a round trip (or a Prisma call) of its own. For
+   * append-only rows nothing in the transaction reads back (audit events). Values are UUIDs or bytes only; the
+   * row is checked by the policies under the tenant setting of the moment it was queued. Errors (a policy, a
+   * trigger, a constraint) surface from the transaction's commit, which then rolls back.
+   */
+  insertAtCommit(tenantId: string, table: string, row: Record<string, CommitValue>): void {
+    const active = this.als.getStore();
+    if (!active) throw new DbScopeError('no transaction is open; wrap the call in tenantTransaction()');
+    if (active.scope.tenantId !== tenantId) {
+      throw new DbScopeError('the open transaction belongs to another tenant');
+    }
+    if (active.closed) throw new DbScopeError('the transaction has ended');
+    active.atCommit.push(commitInsert(tenantId, table, row));
   }
 
   /** The open transaction whatever its scope (authentication flows only). */

@@ -24,6 +24,21 @@ describe('startEmbeddedPostgres (persistent)', () => {
     const first = await startEmbeddedPostgres({ dataDir, persistent: true });
     running.push(first);
     const url = new URL(first.adminUrl);
+    // Through the Unix socket in the data directory, which only the cluster's user (and root) can enter.
+    expect(first.socketDir).toBe(dataDir);
+    expect(url.searchParams.get('host')).toBe(dataDir);
+    expect((await stat(join(dataDir, `.s.PGSQL.${first.port}`))).isSocket()).toBe(true);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    expect(await query(first.adminUrl, 'SELECT inet_server_addr() AS addr')).toEqual([{ addr: null }]);
+    // The socket still asks for the password; TCP on loopback works too.
+    const noPassword = new URL(first.adminUrl);
+    noPassword.password = '';
+    await expect(query(noPassword.toString(), 'SELECT 1')).rejects.toThrow(/password/);
+    const tcp = new URL(first.adminUrl);
+    tcp.searchParams.delete('host');
+    expect(await query(tcp.toString(), 'SELECT inet_server_addr()::text AS addr')).toEqual([
+      { addr: '127.0.0.1/32' },
+    ]);
     expect(url.hostname).toBe('127.0.0.1');
     expect(url.port).toBe(String(first.port));
     expect(url.pathname).toBe('/arca');

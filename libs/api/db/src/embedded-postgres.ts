@@ -20,9 +20,14 @@ export interface StartEmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgresHandle {
-  /** Superuser URL for database `arca`. Contains the password: never log it. */
+  /**
+   * Superuser URL for database `arca`: through the cluster's Unix socket when it has one (`?host=<dataDir>`),
+   * else TCP on 127.0.0.1. Contains the password: never log it.
+   */
   adminUrl: string;
   port: number;
+  /** The directory holding the cluster's Unix socket (the data directory), or null when it listens on TCP only. */
+  socketDir: string | null;
   /** Fast shutdown; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -32,6 +37,8 @@ const DATABASE = 'arca';
 const START_ATTEMPTS = 3;
 const STOP_TIMEOUT_MS = 30_000;
 const MAX_LOG_LINES = 200;
+/** sun_path holds 107 bytes, and Postgres puts `/.s.PGSQL.<port>.lock` in the socket directory. */
+const MAX_SOCKET_DIR_LENGTH = 107 - '/.s.PGSQL.65535.lock'.length;
 
 /** Starts (and on first use initialises) a cluster in `dataDir`; resolves once database `arca` exists. */
 export async function startEmbeddedPostgres(
@@ -62,6 +69,7 @@ interface ClusterConfig extends StartEmbeddedPostgresOptions {
 /** initdb (first time only) + start, retrying with another port if a picked port was taken meanwhile. */
 async function startCluster(opts: ClusterConfig): Promise<EmbeddedPostgresHandle> {
   const { dataDir, password, asRoot } = opts;
+  const socketDir = socketDirFor(dataDir);
   const logs = new LogBuffer(opts.log);
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await findFreePort());
@@ -73,8 +81,10 @@ async function startCluster(opts: ClusterConfig): Promise<EmbeddedPostgresHandle
       authMethod: 'scram-sha-256',
       persistent: opts.persistent,
       createPostgresUser: asRoot,
-      // TCP on loopback only: no Unix socket, so no clash with a system PostgreSQL's socket or lock file.
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      // TCP on loopback, and a Unix socket in the data directory itself: private to the cluster's user (the
+      // directory is 0700), no clash with a system PostgreSQL's socket or lock file, and a round trip through it
+      // costs both sides less CPU than loopback TCP. Connections still authenticate with the password.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir ?? ''}`],
       onLog: (message) => logs.add(message),
       onError: (err) => logs.add(err instanceof Error ? err.message : String(err)),
     });
@@ -87,9 +97,9 @@ async function startCluster(opts: ClusterConfig): Promise<EmbeddedPostgresHandle
       if (portRace && attempt < START_ATTEMPTS) continue;
       throw new Error(`Embedded PostgreSQL failed to start on port ${port}:\n${logs.tail()}`, { cause: err });
     }
-    const handle = makeHandle(server, { dataDir, persistent: opts.persistent, port, password });
+    const handle = makeHandle(server, { dataDir, persistent: opts.persistent, port, password, socketDir });
     try {
-      await ensureDatabase(port, password);
+      await ensureDatabase(connectionUrl({ port, password, socketDir }, 'postgres'));
     } catch (err) {
       await handle.stop();
       throw err;
@@ -100,7 +110,7 @@ async function startCluster(opts: ClusterConfig): Promise<EmbeddedPostgresHandle
 
 function makeHandle(
   server: EmbeddedPostgres,
-  cfg: { dataDir: string; persistent: boolean; port: number; password: string },
+  cfg: { dataDir: string; persistent: boolean; port: number; password: string; socketDir: string | null },
 ): EmbeddedPostgresHandle {
   let stopping: Promise<void> | undefined;
   // If the process exits without stop(), at least ask the postmaster for a fast shutdown.
@@ -111,8 +121,9 @@ function makeHandle(
     process.removeListener('exit', onExit);
   };
   return {
-    adminUrl: connectionUrl(cfg.port, cfg.password, DATABASE),
+    adminUrl: connectionUrl(cfg, DATABASE),
     port: cfg.port,
+    socketDir: cfg.socketDir,
     stop: () => (stopping ??= stop()),
   };
 }
@@ -229,8 +240,8 @@ function findFreePort(): Promise<number> {
   });
 }
 
-async function ensureDatabase(port: number, password: string): Promise<void> {
-  const client = new pg.Client({ connectionString: connectionUrl(port, password, 'postgres') });
+async function ensureDatabase(connectionString: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
@@ -240,10 +251,23 @@ async function ensureDatabase(port: number, password: string): Promise<void> {
   }
 }
 
-function connectionUrl(port: number, password: string, database: string): string {
-  const url = new URL(`postgresql://127.0.0.1:${port}/${database}`);
+/**
+ * The data directory, if it can hold the socket: short enough for sun_path, and nothing that
+ * unix_socket_directories (a comma-separated list) or a URL would need to quote. Otherwise TCP only.
+ */
+function socketDirFor(dataDir: string): string | null {
+  return dataDir.length <= MAX_SOCKET_DIR_LENGTH && /^[\w./+@~-]+$/.test(dataDir) ? dataDir : null;
+}
+
+function connectionUrl(
+  cfg: { port: number; password: string; socketDir: string | null },
+  database: string,
+): string {
+  const url = new URL(`postgresql://127.0.0.1:${cfg.port}/${database}`);
   url.username = SUPERUSER;
-  url.password = password;
+  url.password = cfg.password;
+  // node-postgres (and so Prisma's pg adapter and pg-boss) reads `host` from the query: a directory = the socket.
+  if (cfg.socketDir) url.searchParams.set('host', cfg.socketDir);
   return url.toString();
 }
 

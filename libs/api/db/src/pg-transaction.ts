@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { TxClient } from './prisma-client.js';
 import type { ConnectionLane } from './connection-lane.js';
 import { DbUnavailableError } from './db-errors.js';
+import { commitMessage, type CommitInsert } from './commit-inserts.js';
 
 /** Transaction-local settings read by the RLS policies (see prisma/migrations/*_init). */
 export interface DbScope {
@@ -17,6 +18,8 @@ export interface ActiveTransaction {
   conn: pg.PoolClient;
   scope: DbScope;
   closed: boolean;
+  /** Rows to insert in the COMMIT message (Db.insertAtCommit). */
+  atCommit: CommitInsert[];
 }
 
 export class DbScopeError extends Error {
@@ -29,7 +32,7 @@ export const TX_TIMEOUT_MS = 15_000;
 /**
  * One transaction on one pooled connection, controlled with the bare pg driver: `open` sends BEGIN (plus whatever
  * the caller puts in the same message) and `run` executes `fn` with Prisma bound to the connection through `lane`,
- * then COMMIT, or ROLLBACK if `fn` throws. The connection returns to the pool only after COMMIT or ROLLBACK went
+ * then COMMIT (with the rows `fn` queued for it, in one message), or ROLLBACK if `fn` or that message fails. The connection returns to the pool only after COMMIT or ROLLBACK went
  * through; otherwise it is closed, so a transaction-local setting can never outlive its transaction.
  */
 export class PgTransaction {
@@ -49,7 +52,7 @@ export class PgTransaction {
   ) {
     this.ended = new Promise((resolve) => (this.endedResolve = resolve));
     conn.on('error', this.onError);
-    this.active = { tx: lane.client, conn, scope: {}, closed: false };
+    this.active = { tx: lane.client, conn, scope: {}, closed: false, atCommit: [] };
     this.active.tx = lane.clientFor(this.active);
     // Like Prisma's interactive-transaction timeout: closing the connection makes Postgres roll back.
     this.timer = setTimeout(() => {
@@ -94,7 +97,7 @@ export class PgTransaction {
       const result = await als.run(this.active, async () => fn());
       if (this.timedOut) throw timeoutError();
       clearTimeout(this.timer);
-      await this.conn.query('COMMIT');
+      await this.conn.query(commitMessage(this.active.atCommit));
       this.release(false);
       return result;
     } catch (error) {
