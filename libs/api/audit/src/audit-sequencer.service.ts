@@ -79,20 +79,28 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
    * that serialises sequencers covers both. A failing rule is rolled back to a savepoint and logged; it never
    * holds the log back.
    */
-  private sequenceBatch(): Promise<number> {
-    return this.db.scopedTransaction({}, async () => {
-      const batch = await this.repo.sequence(BATCH);
-      if (batch.length > 0) {
-        await this.repo.savepointAlerts();
-        try {
-          await this.alerts.evaluate(batch);
-        } catch (error) {
-          await this.repo.rollbackToAlerts();
-          this.logger.error({ err: error }, 'audit alert evaluation failed');
+  private async sequenceBatch(): Promise<number> {
+    try {
+      const appended = await this.db.scopedTransaction({}, async () => {
+        const batch = await this.repo.sequence(BATCH);
+        if (batch.length > 0) {
+          await this.repo.savepointAlerts();
+          try {
+            await this.alerts.evaluate(batch);
+          } catch (error) {
+            await this.repo.rollbackToAlerts();
+            this.alerts.discardStaged();
+            this.logger.error({ err: error }, 'audit alert evaluation failed');
+          }
         }
-      }
-      return batch.length;
-    });
+        return batch.length;
+      });
+      this.alerts.commitStaged();
+      return appended;
+    } catch (error) {
+      this.alerts.discardStaged();
+      throw error;
+    }
   }
 
   /** Signs and stores a checkpoint for each tenant whose log has grown since its last one. */

@@ -4,12 +4,23 @@ import { LOGGER, type Logger } from '@arca/api-core';
 import { AuditRepository, type SequencedEvent } from '../audit.repository.js';
 import { ALERT_RULES, networkOf, type BurstRule } from './alert-rules.js';
 
+/** A cap on the remembered key networks; past it the memory starts over (and is refilled from the database). */
+const MAX_KNOWN_NETWORKS = 100_000;
+
 /**
  * Runs the alert rules over each sequenced batch. Alerts are rows in audit_alerts, queryable now; webhook and
  * console delivery read the same table later.
+ *
+ * The networks each API key has acted from are remembered once they are known to be committed (read from
+ * audit_key_networks, or written by a batch whose transaction committed: `commitStaged`). That table only ever
+ * grows, so a remembered network is never wrong; a network not remembered is looked up. A batch whose events
+ * match no burst rule and only use remembered networks costs the database nothing here.
  */
 @Injectable()
 export class AlertEngine {
+  private readonly knownNetworks = new Map<string, Set<string>>();
+  private staged: { key: string; network: string }[] = [];
+
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(AuditRepository) private readonly repo: AuditRepository,
@@ -22,16 +33,41 @@ export class AlertEngine {
     const byTenant = new Map<string, SequencedEvent[]>();
     for (const e of batch) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
     for (const [tenantId, events] of byTenant) {
+      const bursts = ALERT_RULES.filter(
+        (rule): rule is BurstRule => rule.kind === 'burst' && events.some((e) => rule.match(e) !== null),
+      );
+      const uses = networkUses(events).filter((u) => !this.isKnown(tenantId, u.apiKeyId, u.network));
+      if (bursts.length === 0 && uses.length === 0) continue;
       // Runs inside the sequencer's transaction, switching the RLS scope from tenant to tenant.
       await this.db.rescope({ tenantId });
-      for (const rule of ALERT_RULES) {
-        raised +=
-          rule.kind === 'burst'
-            ? await this.burst(tenantId, rule, events)
-            : await this.newNetwork(tenantId, events);
+      for (const rule of bursts) raised += await this.burst(tenantId, rule, events);
+      if (ALERT_RULES.some((rule) => rule.kind === 'new_network')) {
+        raised += await this.newNetwork(tenantId, uses);
       }
     }
     return raised;
+  }
+
+  /** The batch's transaction committed: the networks it recorded are now in the table. */
+  commitStaged(): void {
+    if (this.knownNetworks.size > MAX_KNOWN_NETWORKS) this.knownNetworks.clear();
+    for (const { key, network } of this.staged) this.remember(key, network);
+    this.staged = [];
+  }
+
+  /** The batch's transaction (or its alerts savepoint) rolled back: forget what it recorded. */
+  discardStaged(): void {
+    this.staged = [];
+  }
+
+  private isKnown(tenantId: string, apiKeyId: string, network: string): boolean {
+    return this.knownNetworks.get(`${tenantId}:${apiKeyId}`)?.has(network) ?? false;
+  }
+
+  private remember(key: string, network: string): void {
+    const networks = this.knownNetworks.get(key);
+    if (networks) networks.add(network);
+    else this.knownNetworks.set(key, new Set([network]));
   }
 
   private async burst(tenantId: string, rule: BurstRule, events: SequencedEvent[]): Promise<number> {
@@ -69,16 +105,13 @@ export class AlertEngine {
     return raised;
   }
 
-  /** One read and one write per batch and tenant, whatever the number of keys. */
-  private async newNetwork(tenantId: string, events: SequencedEvent[]): Promise<number> {
-    const uses = events.flatMap((e) => {
-      const network = e.apiKeyId && e.ip ? networkOf(e.ip) : null;
-      return network && e.apiKeyId ? [{ apiKeyId: e.apiKeyId, network, seq: e.seq }] : [];
-    });
+  /** At most one read and one write per batch and tenant, for the uses of networks not remembered yet. */
+  private async newNetwork(tenantId: string, uses: NetworkUse[]): Promise<number> {
     if (uses.length === 0) return 0;
     const known = new Map<string, Set<string>>();
     for (const r of await this.repo.keyNetworks(tenantId, [...new Set(uses.map((u) => u.apiKeyId))])) {
       known.set(r.apiKeyId, (known.get(r.apiKeyId) ?? new Set()).add(r.network));
+      this.remember(`${tenantId}:${r.apiKeyId}`, r.network); // committed by an earlier batch
     }
     const added: { apiKeyId: string; network: string; firstSeq: bigint }[] = [];
     const alerts: { apiKeyId: string; network: string; seq: bigint; previous: string[] }[] = [];
@@ -90,6 +123,7 @@ export class AlertEngine {
       seen.add(u.network);
       known.set(u.apiKeyId, seen);
       added.push({ apiKeyId: u.apiKeyId, network: u.network, firstSeq: u.seq });
+      this.staged.push({ key: `${tenantId}:${u.apiKeyId}`, network: u.network });
     }
     await this.repo.addKeyNetworks(tenantId, added);
     let raised = 0;
@@ -107,4 +141,17 @@ export class AlertEngine {
     }
     return raised;
   }
+}
+
+interface NetworkUse {
+  apiKeyId: string;
+  network: string;
+  seq: bigint;
+}
+
+function networkUses(events: readonly SequencedEvent[]): NetworkUse[] {
+  return events.flatMap((e) => {
+    const network = e.apiKeyId && e.ip ? networkOf(e.ip) : null;
+    return network && e.apiKeyId ? [{ apiKeyId: e.apiKeyId, network, seq: e.seq }] : [];
+  });
 }
