@@ -356,6 +356,14 @@ describe('sequencer leadership', () => {
       )
     ).rows[0]!.n;
 
+  it('plans every batch with its real size: a generic plan would read the whole log to drop replayed events', async () => {
+    const { rows } = await admin.query<{ config: string[] | null }>(
+      `SELECT proconfig AS config FROM pg_proc WHERE proname = 'arca_audit_sequence'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.config).toContain('plan_cache_mode=force_custom_plan');
+  });
+
   it('exactly one replica holds the sequencer lock; when it stops, another takes over', async () => {
     const second = await TestApp.start();
     try {
