@@ -4,7 +4,7 @@ import { Db, DB_OPTIONS, type PrismaConnectionOptions } from '@arca/api-db';
 import { ARCA_CONFIG, LOGGER, type ArcaConfig, type Logger } from '@arca/api-core';
 import { formatCheckpoint, signNote } from '@arca/transparency';
 import { AuditRepository } from './audit.repository.js';
-import { AlertEngine } from './alerts/alert-engine.service.js';
+import { AlertEngine, type AlertOutcome } from './alerts/alert-engine.service.js';
 import { AuditLog } from './audit-log.service.js';
 import { LogKeys } from './log-keys.service.js';
 
@@ -80,27 +80,23 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
    * holds the log back.
    */
   private async sequenceBatch(): Promise<number> {
-    try {
-      const appended = await this.db.scopedTransaction({}, async () => {
-        const batch = await this.repo.sequence(BATCH);
-        if (batch.length > 0) {
-          await this.repo.savepointAlerts();
-          try {
-            await this.alerts.evaluate(batch);
-          } catch (error) {
-            await this.repo.rollbackToAlerts();
-            this.alerts.discardStaged();
-            this.logger.error({ err: error }, 'audit alert evaluation failed');
-          }
+    let alerts: AlertOutcome | undefined;
+    const appended = await this.db.scopedTransaction({}, async () => {
+      const batch = await this.repo.sequence(BATCH);
+      if (batch.length > 0) {
+        await this.repo.savepointAlerts();
+        try {
+          alerts = await this.alerts.evaluate(batch);
+        } catch (error) {
+          alerts = undefined;
+          await this.repo.rollbackToAlerts();
+          this.logger.error({ err: error }, 'audit alert evaluation failed');
         }
-        return batch.length;
-      });
-      this.alerts.commitStaged();
-      return appended;
-    } catch (error) {
-      this.alerts.discardStaged();
-      throw error;
-    }
+      }
+      return batch.length;
+    });
+    alerts?.committed();
+    return appended;
   }
 
   /** Signs and stores a checkpoint for each tenant whose log has grown since its last one. */

@@ -7,19 +7,25 @@ import { ALERT_RULES, networkOf, type BurstRule } from './alert-rules.js';
 /** A cap on the remembered key networks; past it the memory starts over (and is refilled from the database). */
 const MAX_KNOWN_NETWORKS = 100_000;
 
+/** What evaluating one batch did. */
+export interface AlertOutcome {
+  raised: number;
+  /** To be called once the batch's transaction has committed: remembers the networks it recorded. */
+  committed(): void;
+}
+
 /**
  * Runs the alert rules over each sequenced batch. Alerts are rows in audit_alerts, queryable now; webhook and
  * console delivery read the same table later.
  *
- * The networks each API key has acted from are remembered once they are known to be committed (read from
- * audit_key_networks, or written by a batch whose transaction committed: `commitStaged`). That table only ever
- * grows, so a remembered network is never wrong; a network not remembered is looked up. A batch whose events
+ * The networks each API key has acted from are remembered once they are known to be committed: read from
+ * audit_key_networks, or written by a batch whose transaction committed (`AlertOutcome.committed`). That table only
+ * ever grows, so a remembered network is never wrong; a network not remembered is looked up. A batch whose events
  * match no burst rule and only use remembered networks costs the database nothing here.
  */
 @Injectable()
 export class AlertEngine {
   private readonly knownNetworks = new Map<string, Set<string>>();
-  private staged: { key: string; network: string }[] = [];
 
   constructor(
     @Inject(Db) private readonly db: Db,
@@ -27,9 +33,13 @@ export class AlertEngine {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Evaluates the rules on a sequenced batch, in the caller's (sequencer's) open transaction. */
-  async evaluate(batch: readonly SequencedEvent[]): Promise<number> {
+  /**
+   * Evaluates the rules on a sequenced batch, in the caller's (sequencer's) open transaction. What the batch
+   * recorded is remembered only through `committed()`: a batch that rolls back leaves no trace here.
+   */
+  async evaluate(batch: readonly SequencedEvent[]): Promise<AlertOutcome> {
     let raised = 0;
+    const recorded: { key: string; network: string }[] = [];
     const byTenant = new Map<string, SequencedEvent[]>();
     for (const e of batch) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
     for (const [tenantId, events] of byTenant) {
@@ -42,22 +52,16 @@ export class AlertEngine {
       await this.db.rescope({ tenantId });
       for (const rule of bursts) raised += await this.burst(tenantId, rule, events);
       if (ALERT_RULES.some((rule) => rule.kind === 'new_network')) {
-        raised += await this.newNetwork(tenantId, uses);
+        raised += await this.newNetwork(tenantId, uses, recorded);
       }
     }
-    return raised;
-  }
-
-  /** The batch's transaction committed: the networks it recorded are now in the table. */
-  commitStaged(): void {
-    if (this.knownNetworks.size > MAX_KNOWN_NETWORKS) this.knownNetworks.clear();
-    for (const { key, network } of this.staged) this.remember(key, network);
-    this.staged = [];
-  }
-
-  /** The batch's transaction (or its alerts savepoint) rolled back: forget what it recorded. */
-  discardStaged(): void {
-    this.staged = [];
+    return {
+      raised,
+      committed: () => {
+        if (this.knownNetworks.size > MAX_KNOWN_NETWORKS) this.knownNetworks.clear();
+        for (const { key, network } of recorded) this.remember(key, network);
+      },
+    };
   }
 
   private isKnown(tenantId: string, apiKeyId: string, network: string): boolean {
@@ -106,7 +110,11 @@ export class AlertEngine {
   }
 
   /** At most one read and one write per batch and tenant, for the uses of networks not remembered yet. */
-  private async newNetwork(tenantId: string, uses: NetworkUse[]): Promise<number> {
+  private async newNetwork(
+    tenantId: string,
+    uses: NetworkUse[],
+    recorded: { key: string; network: string }[],
+  ): Promise<number> {
     if (uses.length === 0) return 0;
     const known = new Map<string, Set<string>>();
     for (const r of await this.repo.keyNetworks(tenantId, [...new Set(uses.map((u) => u.apiKeyId))])) {
@@ -123,7 +131,7 @@ export class AlertEngine {
       seen.add(u.network);
       known.set(u.apiKeyId, seen);
       added.push({ apiKeyId: u.apiKeyId, network: u.network, firstSeq: u.seq });
-      this.staged.push({ key: `${tenantId}:${u.apiKeyId}`, network: u.network });
+      recorded.push({ key: `${tenantId}:${u.apiKeyId}`, network: u.network });
     }
     await this.repo.addKeyNetworks(tenantId, added);
     let raised = 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Logger } from '@arca/api-core';
 import type { Db } from '@arca/api-db';
 import type { AuditRepository, SequencedEvent } from '../audit.repository.js';
-import { AlertEngine } from './alert-engine.service.js';
+import { AlertEngine, type AlertOutcome } from './alert-engine.service.js';
 
 const TENANT = '11111111-1111-4111-8111-111111111111';
 const KEY = '22222222-2222-4222-8222-222222222222';
@@ -54,18 +54,20 @@ function world() {
   };
   const logger = { warn: () => undefined } as unknown as Logger;
   const engine = new AlertEngine(db as unknown as Db, repo as unknown as AuditRepository, logger);
+  let last: AlertOutcome | undefined;
   return {
-    engine,
     calls,
     alerts,
+    evaluate: async (batch: SequencedEvent[]) => {
+      last = await engine.evaluate(batch);
+    },
     commit: () => {
       committed.push(...pending);
       pending = [];
-      engine.commitStaged();
+      last?.committed();
     },
     rollback: () => {
-      pending = [];
-      engine.discardStaged();
+      pending = []; // the outcome is dropped, as the sequencer drops it when its transaction fails
     },
   };
 }
@@ -73,20 +75,20 @@ function world() {
 describe('AlertEngine: networks remembered only once committed', () => {
   it('a key’s first network is its baseline; once committed, its reuse costs the database nothing', async () => {
     const w = world();
-    await w.engine.evaluate([use('10.0.0.1'), use('10.0.0.2')]);
+    await w.evaluate([use('10.0.0.1'), use('10.0.0.2')]);
     expect(w.calls).toEqual(['rescope', 'keyNetworks', 'addKeyNetworks']);
     expect(w.alerts).toEqual([]);
     w.commit();
     w.calls.length = 0;
-    await w.engine.evaluate([use('10.0.0.7')]); // same /24
+    await w.evaluate([use('10.0.0.7')]); // same /24
     expect(w.calls).toEqual([]);
   });
 
   it('a new network after the baseline raises the alert, also when the baseline was only remembered', async () => {
     const w = world();
-    await w.engine.evaluate([use('10.0.0.1')]);
+    await w.evaluate([use('10.0.0.1')]);
     w.commit();
-    await w.engine.evaluate([use('192.168.5.5')]);
+    await w.evaluate([use('192.168.5.5')]);
     expect(w.alerts).toEqual([
       expect.objectContaining({ rule: 'api_key_new_network', subject: `api_key:${KEY}:192.168.5.0/24` }),
     ]);
@@ -94,14 +96,14 @@ describe('AlertEngine: networks remembered only once committed', () => {
 
   it('networks of a rolled-back batch are not remembered: the retried batch looks them up again', async () => {
     const w = world();
-    await w.engine.evaluate([use('10.0.0.1')]);
+    await w.evaluate([use('10.0.0.1')]);
     w.rollback();
     w.calls.length = 0;
-    await w.engine.evaluate([use('10.0.0.1')]);
+    await w.evaluate([use('10.0.0.1')]);
     expect(w.calls).toEqual(['rescope', 'keyNetworks', 'addKeyNetworks']);
     w.commit();
     // Had the rolled-back baseline been remembered, this would pass unseen; it is news against the committed one.
-    await w.engine.evaluate([use('172.16.0.1')]);
+    await w.evaluate([use('172.16.0.1')]);
     expect(w.alerts.map((a) => a.subject)).toEqual([`api_key:${KEY}:172.16.0.0/24`]);
   });
 });
