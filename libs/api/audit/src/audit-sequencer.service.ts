@@ -66,11 +66,21 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
 
   /** Sequences until the outbox is empty; returns the number of entries appended. */
   async sequenceAll(): Promise<number> {
-    let total = 0;
+    return (await this.sequenceUntil(() => false)).appended;
+  }
+
+  /**
+   * Sequences batches until the outbox is drained (`backlog: false`) or `stop()` says so after a full batch. The
+   * leader stops when a checkpoint is due: under a sustained backlog the log keeps being checkpointed every
+   * interval instead of only once the writers pause.
+   */
+  private async sequenceUntil(stop: () => boolean): Promise<{ appended: number; backlog: boolean }> {
+    let appended = 0;
     for (;;) {
-      const appended = await this.sequenceBatch();
-      total += appended;
-      if (appended < BATCH) return total;
+      const n = await this.sequenceBatch();
+      appended += n;
+      if (n < BATCH) return { appended, backlog: false };
+      if (stop()) return { appended, backlog: true };
     }
   }
 
@@ -88,7 +98,6 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
         try {
           alerts = await this.alerts.evaluate(batch);
         } catch (error) {
-          alerts = undefined;
           await this.repo.rollbackToAlerts();
           this.logger.error({ err: error }, 'audit alert evaluation failed');
         }
@@ -128,7 +137,7 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
       try {
         if (!this.leaderClient) await this.tryLead();
         if (this.leaderClient) {
-          const { appended, backlog } = await this.sequenceUntilCheckpointDue();
+          const { appended, backlog } = await this.sequenceUntil(() => this.checkpointDue() || this.stopped);
           poll = appended > 0 ? POLL_MS : Math.min(poll * 2, IDLE_POLL_MS);
           if (this.checkpointDue()) {
             this.lastCheckpointAt = Date.now();
@@ -142,20 +151,6 @@ export class AuditSequencer implements OnApplicationBootstrap, OnApplicationShut
       await this.sleep(this.leaderClient ? poll : LEADER_RETRY_MS);
     }
     await this.resign();
-  }
-
-  /**
-   * Sequences batches until the outbox is drained or a checkpoint is due: under a sustained backlog the log keeps
-   * being checkpointed every interval instead of only once the writers pause.
-   */
-  private async sequenceUntilCheckpointDue(): Promise<{ appended: number; backlog: boolean }> {
-    let appended = 0;
-    for (;;) {
-      const n = await this.sequenceBatch();
-      appended += n;
-      if (n < BATCH) return { appended, backlog: false };
-      if (this.checkpointDue() || this.stopped) return { appended, backlog: true };
-    }
   }
 
   private checkpointDue(): boolean {

@@ -139,12 +139,7 @@ export class Db {
 
   /** The open transaction, which must be scoped to `tenantId`. */
   tx(tenantId: string): TxClient {
-    const active = this.als.getStore();
-    if (!active) throw new DbScopeError('no transaction is open; wrap the call in tenantTransaction()');
-    if (active.scope.tenantId !== tenantId) {
-      throw new DbScopeError('the open transaction belongs to another tenant');
-    }
-    return active.tx;
+    return this.activeFor(tenantId).tx;
   }
 
   /**
@@ -152,13 +147,7 @@ export class Db {
    * locks, where Prisma's marshalling costs or cannot express). Repositories only; values are bind parameters.
    */
   async sql<R extends pg.QueryResultRow>(tenantId: string, config: pg.QueryConfig): Promise<R[]> {
-    const active = this.als.getStore();
-    if (!active) throw new DbScopeError('no transaction is open; wrap the call in tenantTransaction()');
-    if (active.scope.tenantId !== tenantId) {
-      throw new DbScopeError('the open transaction belongs to another tenant');
-    }
-    if (active.closed) throw new DbScopeError('the transaction has ended');
-    const result = await active.conn.query<R>(config);
+    const result = await this.openFor(tenantId).conn.query<R>(config);
     return result.rows;
   }
 
@@ -170,13 +159,7 @@ export class Db {
    * trigger, a constraint) surface from the transaction's commit, which then rolls back.
    */
   insertAtCommit(tenantId: string, table: string, row: Record<string, CommitValue>): void {
-    const active = this.als.getStore();
-    if (!active) throw new DbScopeError('no transaction is open; wrap the call in tenantTransaction()');
-    if (active.scope.tenantId !== tenantId) {
-      throw new DbScopeError('the open transaction belongs to another tenant');
-    }
-    if (active.closed) throw new DbScopeError('the transaction has ended');
-    active.atCommit.push(commitInsert(tenantId, table, row));
+    this.openFor(tenantId).atCommit.push(commitInsert(tenantId, table, row));
   }
 
   /** The open transaction whatever its scope (authentication flows only). */
@@ -263,6 +246,23 @@ export class Db {
   async close(): Promise<void> {
     await Promise.all(this.lanes.map((lane) => lane.client.$disconnect()));
     await this.client.$disconnect();
+  }
+
+  /** The transaction open in this context, which must be scoped to `tenantId`. */
+  private activeFor(tenantId: string): ActiveTransaction {
+    const active = this.als.getStore();
+    if (!active) throw new DbScopeError('no transaction is open; wrap the call in tenantTransaction()');
+    if (active.scope.tenantId !== tenantId) {
+      throw new DbScopeError('the open transaction belongs to another tenant');
+    }
+    return active;
+  }
+
+  /** Like activeFor, and the transaction must not have ended (for work done on its connection directly). */
+  private openFor(tenantId: string): ActiveTransaction {
+    const active = this.activeFor(tenantId);
+    if (active.closed) throw new DbScopeError('the transaction has ended');
+    return active;
   }
 
   private async closePending(request: RequestScope | undefined): Promise<void> {

@@ -32,8 +32,9 @@ export const TX_TIMEOUT_MS = 15_000;
 /**
  * One transaction on one pooled connection, controlled with the bare pg driver: `open` sends BEGIN (plus whatever
  * the caller puts in the same message) and `run` executes `fn` with Prisma bound to the connection through `lane`,
- * then COMMIT (with the rows `fn` queued for it, in one message), or ROLLBACK if `fn` or that message fails. The connection returns to the pool only after COMMIT or ROLLBACK went
- * through; otherwise it is closed, so a transaction-local setting can never outlive its transaction.
+ * then COMMIT (with the rows `fn` queued for it, in one message), or ROLLBACK if `fn` or that message fails. The
+ * connection returns to the pool only after COMMIT or ROLLBACK went through; otherwise it is closed, so a
+ * transaction-local setting can never outlive its transaction.
  */
 export class PgTransaction {
   readonly active: ActiveTransaction;

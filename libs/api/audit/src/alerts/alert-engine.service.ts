@@ -7,6 +7,8 @@ import { ALERT_RULES, networkOf, type BurstRule } from './alert-rules.js';
 /** A cap on the remembered key networks; past it the memory starts over (and is refilled from the database). */
 const MAX_KNOWN_NETWORKS = 100_000;
 
+const CHECKS_NETWORKS = ALERT_RULES.some((rule) => rule.kind === 'new_network');
+
 /** What evaluating one batch did. */
 export interface AlertOutcome {
   raised: number;
@@ -46,14 +48,14 @@ export class AlertEngine {
       const bursts = ALERT_RULES.filter(
         (rule): rule is BurstRule => rule.kind === 'burst' && events.some((e) => rule.match(e) !== null),
       );
-      const uses = networkUses(events).filter((u) => !this.isKnown(tenantId, u.apiKeyId, u.network));
+      const uses = CHECKS_NETWORKS
+        ? networkUses(events).filter((u) => !this.knownNetworks.get(networkKey(tenantId, u))?.has(u.network))
+        : [];
       if (bursts.length === 0 && uses.length === 0) continue;
       // Runs inside the sequencer's transaction, switching the RLS scope from tenant to tenant.
       await this.db.rescope({ tenantId });
       for (const rule of bursts) raised += await this.burst(tenantId, rule, events);
-      if (ALERT_RULES.some((rule) => rule.kind === 'new_network')) {
-        raised += await this.newNetwork(tenantId, uses, recorded);
-      }
+      raised += await this.newNetwork(tenantId, uses, recorded);
     }
     return {
       raised,
@@ -62,10 +64,6 @@ export class AlertEngine {
         for (const { key, network } of recorded) this.remember(key, network);
       },
     };
-  }
-
-  private isKnown(tenantId: string, apiKeyId: string, network: string): boolean {
-    return this.knownNetworks.get(`${tenantId}:${apiKeyId}`)?.has(network) ?? false;
   }
 
   private remember(key: string, network: string): void {
@@ -119,7 +117,7 @@ export class AlertEngine {
     const known = new Map<string, Set<string>>();
     for (const r of await this.repo.keyNetworks(tenantId, [...new Set(uses.map((u) => u.apiKeyId))])) {
       known.set(r.apiKeyId, (known.get(r.apiKeyId) ?? new Set()).add(r.network));
-      this.remember(`${tenantId}:${r.apiKeyId}`, r.network); // committed by an earlier batch
+      this.remember(networkKey(tenantId, r), r.network); // committed by an earlier batch
     }
     const added: { apiKeyId: string; network: string; firstSeq: bigint }[] = [];
     const alerts: { apiKeyId: string; network: string; seq: bigint; previous: string[] }[] = [];
@@ -131,7 +129,7 @@ export class AlertEngine {
       seen.add(u.network);
       known.set(u.apiKeyId, seen);
       added.push({ apiKeyId: u.apiKeyId, network: u.network, firstSeq: u.seq });
-      recorded.push({ key: `${tenantId}:${u.apiKeyId}`, network: u.network });
+      recorded.push({ key: networkKey(tenantId, u), network: u.network });
     }
     await this.repo.addKeyNetworks(tenantId, added);
     let raised = 0;
@@ -156,6 +154,8 @@ interface NetworkUse {
   network: string;
   seq: bigint;
 }
+
+const networkKey = (tenantId: string, use: { apiKeyId: string }): string => `${tenantId}:${use.apiKeyId}`;
 
 function networkUses(events: readonly SequencedEvent[]): NetworkUse[] {
   return events.flatMap((e) => {
