@@ -30,8 +30,8 @@ common options:
   --connections <n>     concurrent HTTP connections (default 20)
   --rounds <n>          alternating rounds per variant; the median is reported (default 2)
   --pool <n>            ARCA_DB_POOL_MAX of the server processes (default 10)
-  --variants <list>     comma-separated variants (api: secure, bypass, control, and the prototype cache)
-  --prototypes          api: also the prototype cache (API key resolution cached for 5 s; not applied)
+  --variants <list>     comma-separated variants (api: secure, bypass, control, nocache)
+  --prototypes          api: also nocache (the app with its API key cache off: a lookup round trip per request)
   --log-level <level>   server LOG_LEVEL (default info; logs go to a file under .bench-results/)
   --profile             write V8 CPU profiles of the server processes to .bench-results/profiles/
   --breakdown           api: afterwards, CPU per operation of each layer (key lookup, tenant transaction, …)

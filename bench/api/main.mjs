@@ -23,7 +23,7 @@ const QUERY = 'query BenchModel($id: ID!) { model(id: $id) { id name } }';
 const TRACE_REQUESTS = 20;
 const TARGET_RPS = 1000;
 const TARGET_RATIO = 0.6;
-const PROTOTYPES = ['cache'];
+const PROTOTYPES = ['nocache'];
 /** Response headers that legitimately differ between processes or responses. */
 const VOLATILE_HEADERS = new Set(['date', 'content-length', 'connection', 'keep-alive']);
 

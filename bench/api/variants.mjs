@@ -8,7 +8,8 @@
 //                createPrismaClient, so the generic gains (prepared statements) apply to it too
 //   control      the real providers, but built through @nestjs/testing + the createApp mirror below: shows that
 //                the way `bypass` is assembled costs nothing by itself
-//   cache        prototype, not applied: API key resolution cached for CACHE_TTL_MS (ApiKeyRepository subclass)
+//   nocache      the real app with ARCA_API_KEY_CACHE_SECONDS=0: every request looks its API key up in a round trip
+//                of its own (with BEGIN) instead of re-checking a cached key with its first statement (ADR 0011)
 
 import { Test } from '@nestjs/testing';
 import { CREDENTIAL_RESOLVER, PinoNestLogger } from '@arca/api-core';
@@ -16,18 +17,15 @@ import { Db, createPrismaClient } from '@arca/api-db';
 import { permissionsOf } from '@arca/contracts';
 import { AppModule } from '../../apps/api/dist/app.module.js';
 import { createApp, createFastifyAdapter, initHttp } from '../../apps/api/dist/create-app.js';
-// Not exported by the package entry; the dist file is the same module instance the modules use.
-import { ApiKeyRepository } from '../../libs/api/identity/dist/api-key.repository.js';
 
-export const VARIANTS = ['secure', 'bypass', 'control', 'cache'];
-export const CACHE_TTL_MS = 5_000;
+export const VARIANTS = ['secure', 'bypass', 'control', 'nocache'];
 
 /** Validates a variant name; `prototype` marks the variants that are not the product. */
 export function parseVariant(variant) {
   if (!VARIANTS.includes(variant)) {
     throw new Error(`unknown variant "${variant}": use ${VARIANTS.join(', ')}`);
   }
-  return { base: variant, prototype: variant === 'cache' };
+  return { base: variant, prototype: false };
 }
 
 /**
@@ -41,7 +39,9 @@ export async function buildApp(variant, opts) {
   parseVariant(variant);
   if (variant === 'secure') return createApp(appOpts);
   if (variant === 'control') return createAppViaTestingModule(appOpts, (b) => b);
-  if (variant === 'cache') return createAppViaTestingModule(appOpts, withApiKeyCache);
+  if (variant === 'nocache') {
+    return createApp({ ...appOpts, config: { ...opts.config, apiKeyCacheSeconds: 0 } });
+  }
   const superuser = prismaClient({ url: opts.adminUrl, db });
   return createAppViaTestingModule(appOpts, (b) =>
     b
@@ -108,42 +108,5 @@ class BypassDb extends Db {
   }
   currentTx() {
     return this.client;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Prototype `cache` (not applied): API key resolution cached for CACHE_TTL_MS.
-
-function withApiKeyCache(builder) {
-  return builder
-    .overrideProvider(ApiKeyRepository)
-    .useFactory({ factory: (db) => new CachingApiKeyRepository(db), inject: [Db] });
-}
-
-/**
- * Caches found keys by hash for CACHE_TTL_MS, with one in-flight lookup per hash. The resolver still checks
- * revokedAt/expiresAt/role on every request, so expiry is exact; nothing invalidates the cache, so revocation,
- * role changes and tenant deletion take effect only within the TTL. Misses are not cached.
- */
-class CachingApiKeyRepository extends ApiKeyRepository {
-  cache = new Map();
-  maxEntries = 10_000;
-
-  async resolve(keyHash) {
-    const id = Buffer.from(keyHash.buffer, keyHash.byteOffset, keyHash.byteLength).toString('base64');
-    const now = Date.now();
-    const hit = this.cache.get(id);
-    if (hit && hit.until > now) return hit.value;
-    const value = super.resolve(keyHash);
-    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value);
-    this.cache.set(id, { until: now + CACHE_TTL_MS, value });
-    try {
-      const row = await value;
-      if (!row) this.cache.delete(id);
-      return row;
-    } catch (error) {
-      this.cache.delete(id);
-      throw error;
-    }
   }
 }

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { PinoNestLogger, requestLogContext } from '@arca/api-core';
 import { Db } from '@arca/api-db';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { registerCredentialRecheck } from './credential-recheck.hook.js';
 
 /** GraphQL documents and JSON bodies are small; file bytes travel on their own streaming routes. */
 export const JSON_BODY_LIMIT = 100 * 1024;
@@ -66,6 +67,7 @@ export async function initHttp(
   fastify.addHook('preHandler', (req, _reply, done) => db.requestScope(req, done));
   fastify.addHook('onResponse', (req) => db.endRequestScope(req));
   fastify.addHook('onRequestAbort', (req) => db.endRequestScope(req));
+  registerCredentialRecheck(fastify, db, opts.logger);
   fastify.addHook('onSend', async (_req, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
       if (!reply.hasHeader(name)) reply.header(name, value);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { AuditRepository, AuditSequencer } from '@arca/api-audit';
+import { AuditLog, AuditRepository, AuditSequencer } from '@arca/api-audit';
 import { ArcaError, type AuditEvent } from '@arca/sdk';
 import {
   hexToBytes,
@@ -168,6 +168,27 @@ describe('events written by the app', () => {
     expect(
       (await events(tenant.owner.apiKey, { action: 'api_key.revoke' })).map((e) => e.resourceId),
     ).toContain(keyId);
+  });
+
+  it('a key revoked elsewhere while cached here: its next use leaks nothing, fails, and is recorded', async () => {
+    const member = tenant.members.consumer;
+    const key = await t.createApiKey(member.session, ['models:read']);
+    const { apiKeys } = await t.ok<{ apiKeys: { id: string; revokedAt: string | null }[] }>(
+      '{ apiKeys { id revokedAt } }',
+      {},
+      { token: member.session },
+    );
+    const keyId = apiKeys.find((k) => !k.revokedAt)!.id;
+    const MANY = '{ a: models { edges { cursor } } b: models { edges { cursor } } me { role } }';
+    expect((await t.gql(MANY, {}, { token: key })).body.data?.['me']).toEqual({ role: 'CONSUMER' });
+    // Another replica revokes it: nothing in this process hears of it.
+    await admin.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [keyId]);
+    const refused = await t.gql(MANY, {}, { token: key });
+    expect(errorCode(refused)).toBe('UNAUTHENTICATED');
+    expect(refused.body.data ?? null).toBeNull();
+    await t.app.get(AuditLog).settled();
+    const uses = await events(tenant.owner.apiKey, { action: 'api_key.use_revoked' });
+    expect(uses.filter((e) => e.apiKeyId === keyId)).toHaveLength(1); // not again by the server's replay
   });
 
   it('reads are filtered by actor, action prefix, outcome and time, and paginate without gaps', async () => {

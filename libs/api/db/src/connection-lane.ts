@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { ActiveTransaction } from './pg-transaction.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { statementName } from './statement-names.js';
 
@@ -27,8 +28,7 @@ const CONTROL = new Set(['BEGIN', 'COMMIT', 'ROLLBACK']);
  */
 export class ConnectionLane {
   readonly client: PrismaClient;
-  private conn: pg.PoolClient | null = null;
-  private owner: object | null = null;
+  private owner: ActiveTransaction | null = null;
 
   constructor(private readonly currentOwner: () => object | undefined) {
     // A pg.Pool the adapter accepts, whose connection is always the bound one.
@@ -60,18 +60,17 @@ export class ConnectionLane {
     });
   }
 
-  bind(conn: pg.PoolClient, owner: object): void {
-    this.conn = conn;
+  /** Queries go to `owner`'s connection, through `owner.query` (which may carry its deferred opening). */
+  bind(owner: ActiveTransaction): void {
     this.owner = owner;
   }
 
   unbind(): void {
-    this.conn = null;
     this.owner = null;
   }
 
   private query(config: pg.QueryConfig): Promise<pg.QueryResult> {
-    if (!this.conn || this.currentOwner() !== this.owner) return Promise.reject(new LaneClosedError());
-    return this.conn.query(config);
+    if (!this.owner || this.currentOwner() !== this.owner) return Promise.reject(new LaneClosedError());
+    return this.owner.query(config);
   }
 }

@@ -13,3 +13,15 @@ export function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'P2028' || code === '53300' || code === '57P03';
 }
+
+/**
+ * A cached credential failed its re-check in the request's transaction (revoked, expired, or its role, scopes or
+ * model restrictions changed since it was cached): nothing the transaction did is kept. Callers answer
+ * UNAUTHENTICATED; a retry authenticates from scratch.
+ */
+export class CredentialRejectedError extends Error {
+  override readonly name = 'CredentialRejectedError';
+  constructor() {
+    super('the credential changed since it was checked; retry the request');
+  }
+}

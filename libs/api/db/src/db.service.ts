@@ -5,11 +5,12 @@ import { poolOf, type PrismaClient, type TxClient } from './prisma-client.js';
 import { ConnectionLane } from './connection-lane.js';
 import { DbUnavailableError, isUnavailable } from './db-errors.js';
 import { DbScopeError, PgTransaction, type ActiveTransaction, type DbScope } from './pg-transaction.js';
+import { CredentialCheck } from './credential-check.js';
 import { statementName } from './statement-names.js';
 import { TransactionGate } from './transaction-gate.js';
 import { commitInsert, type CommitValue } from './commit-inserts.js';
 
-export { DbUnavailableError } from './db-errors.js';
+export { CredentialRejectedError, DbUnavailableError } from './db-errors.js';
 export { DbScopeError, type DbScope } from './pg-transaction.js';
 export { CommitInsertError, type CommitValue } from './commit-inserts.js';
 
@@ -26,6 +27,8 @@ interface Pending {
 /** One HTTP request (see requestScope). */
 interface RequestScope {
   pending?: Pending;
+  /** A cached credential still to be re-checked (deferCheck). */
+  check?: CredentialCheck;
   lookupStarted: boolean;
   ended: boolean;
 }
@@ -75,6 +78,11 @@ export class Db {
       return fn();
     }
     const request = this.requests.getStore();
+    const check = request?.check;
+    if (check && !check.confirmed) {
+      check.assertNotRejected();
+      if (check.tenantId === tenantId) return this.checkedTransaction(check, fn);
+    }
     const pending = request?.pending;
     if (pending?.tenantId === tenantId && pending.transaction.isOpen) {
       request!.pending = undefined;
@@ -93,6 +101,7 @@ export class Db {
   async scopedTransaction<T>(scope: DbScope, fn: () => Promise<T>): Promise<T> {
     if (this.als.getStore()) throw new DbScopeError('nested scoped transactions are not supported');
     checkScope(scope);
+    await this.requests.getStore()?.check?.settle(this.pool);
     // Never hold a pending transaction's slot while waiting for another one.
     await this.closePending(this.requests.getStore());
     const uuidsOnly = !scope.loginEmail && !scope.authLookup;
@@ -128,7 +137,7 @@ export class Db {
     if (!active) throw new DbScopeError('no transaction is open');
     checkScope(scope);
     const next = { ...active.scope, ...scope };
-    await active.conn.query({
+    await active.query({
       name: 'arca_scope',
       text: `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true),
                     set_config('app.login_email', $3, true), set_config('app.auth_lookup', $4, true)`,
@@ -147,7 +156,7 @@ export class Db {
    * locks, where Prisma's marshalling costs or cannot express). Repositories only; values are bind parameters.
    */
   async sql<R extends pg.QueryResultRow>(tenantId: string, config: pg.QueryConfig): Promise<R[]> {
-    const result = await this.openFor(tenantId).conn.query<R>(config);
+    const result = await this.openFor(tenantId).query<R>(config);
     return result.rows;
   }
 
@@ -226,6 +235,47 @@ export class Db {
   }
 
   /**
+   * For a credential answered from a cache: `fn(secretHash, fingerprint)`, a SQL function that raises 28000
+   * unless the credential still has that fingerprint and sets `app.tenant_id` to `tenantId`, is sent with the
+   * first statement of the request's first transaction for `tenantId` (one socket write, no round trip of its
+   * own), or on its own before the response if the request opens none (confirmRequestScope). A failed check
+   * calls `rejected` and fails that transaction (or the response) with CredentialRejectedError. Returns false,
+   * and defers nothing, outside a request scope or for a second credential in one request: the caller then
+   * looks the credential up instead.
+   */
+  deferCheck(
+    tenantId: string,
+    fn: string,
+    secretHash: Uint8Array,
+    fingerprint: string,
+    rejected: () => void,
+  ): boolean {
+    if (!isUuid(tenantId)) throw new DbScopeError('tenantId must be a UUID');
+    if (!/^[a-z_]+$/.test(fn)) throw new DbScopeError('invalid check function name');
+    if (!/^[0-9a-f]{64}$/.test(fingerprint)) throw new DbScopeError('invalid credential fingerprint');
+    const request = this.requests.getStore();
+    if (!request || request.lookupStarted || request.ended || this.als.getStore()) return false;
+    request.lookupStarted = true;
+    // Hex of our own HMAC output and a validated fingerprint: [0-9a-f] only, safe as literals.
+    const hex = Buffer.from(secretHash).toString('hex');
+    const statement = `SELECT ${fn}('\\x${hex}'::bytea, '${fingerprint}')`;
+    // `rejected` runs outside the refused request: what it starts (an audit record) is not refused with it.
+    request.check = new CredentialCheck(tenantId, statement, () =>
+      this.requests.exit(() => this.als.exit(rejected)),
+    );
+    return true;
+  }
+
+  /**
+   * Before a request's response goes out: throws CredentialRejectedError if the request's cached credential was
+   * refused by a re-check, and runs the re-check now if none went through (the request opened no transaction
+   * for the credential's tenant, or they all failed before it).
+   */
+  async confirmRequestScope(key: object): Promise<void> {
+    await this.requestScopes.get(key)?.check?.settle(this.pool);
+  }
+
+  /**
    * Runs `fn` (the rest of an HTTP request's handling, keyed by `key`) in a request scope, which lets the request's
    * credential lookup open its transaction. `endRequestScope(key)` must follow when the response is sent.
    */
@@ -246,6 +296,29 @@ export class Db {
   async close(): Promise<void> {
     await Promise.all(this.lanes.map((lane) => lane.client.$disconnect()));
     await this.client.$disconnect();
+  }
+
+  /**
+   * A transaction of the credential's tenant whose opening carries the credential's re-check (deferCheck), sent
+   * with its first statement.
+   */
+  private async checkedTransaction<T>(check: CredentialCheck, fn: () => Promise<T>): Promise<T> {
+    await this.closePending(this.requests.getStore());
+    try {
+      return await this.gate.run(async () => {
+        const lane = this.freeLanes.pop() ?? this.newLane();
+        const transaction = await PgTransaction.openDeferred(
+          this.pool,
+          lane,
+          (l) => this.freeLanes.push(l),
+          check.opening(),
+        );
+        transaction.active.scope = { tenantId: check.tenantId, userId: null };
+        return transaction.run(this.als, fn);
+      });
+    } catch (error) {
+      throw isUnavailable(error) ? new DbUnavailableError(error) : error;
+    }
   }
 
   /** The transaction open in this context, which must be scoped to `tenantId`. */

@@ -1,8 +1,10 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
+import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import type { TxClient } from './prisma-client.js';
 import type { ConnectionLane } from './connection-lane.js';
-import { DbUnavailableError } from './db-errors.js';
+import { CredentialRejectedError, DbUnavailableError } from './db-errors.js';
+import { isCredentialRefusal } from './credential-check.js';
 import { commitMessage, type CommitInsert } from './commit-inserts.js';
 
 /** Transaction-local settings read by the RLS policies (see prisma/migrations/*_init). */
@@ -15,7 +17,8 @@ export interface DbScope {
 
 export interface ActiveTransaction {
   tx: TxClient;
-  conn: pg.PoolClient;
+  /** One statement on the transaction's connection (after its deferred opening, if any: see PgTransaction). */
+  query: <R extends pg.QueryResultRow>(config: pg.QueryConfig | string) => Promise<pg.QueryResult<R>>;
   scope: DbScope;
   closed: boolean;
   /** Rows to insert in the COMMIT message (Db.insertAtCommit). */
@@ -28,6 +31,21 @@ export class DbScopeError extends Error {
 
 /** A transaction still open after this long is rolled back and its connection closed. */
 export const TX_TIMEOUT_MS = 15_000;
+
+/**
+ * The opening of a deferred transaction: `sql` starts with BEGIN and goes out with the transaction's first
+ * statement. `confirmed` runs once Postgres has executed it; if Postgres refuses it with 28000
+ * (invalid_authorization_specification), the credential it re-checks has changed: `rejected` runs and the
+ * transaction fails with CredentialRejectedError.
+ */
+export interface DeferredOpening {
+  sql: string;
+  confirmed: () => void;
+  rejected: () => void;
+}
+
+/** pg.Client in pipeline mode sends a query without waiting for the previous one's answer (pg ≥ 8.23). */
+type PipelinedClient = pg.PoolClient & { pipeline: boolean; connection: { stream: Writable } };
 
 /**
  * One transaction on one pooled connection, controlled with the bare pg driver: `open` sends BEGIN (plus whatever
@@ -43,6 +61,10 @@ export class PgTransaction {
   private endedResolve!: () => void;
   private released = false;
   private timedOut = false;
+  /** Set until the deferred opening has been sent; `opened` settles once Postgres has answered it. */
+  private opening: DeferredOpening | null = null;
+  private opened: Promise<void> | null = null;
+  private credentialRejected = false;
   private readonly timer: NodeJS.Timeout;
   private readonly onError = (): void => undefined; // surfaces on the next query; unhandled, it would crash
 
@@ -53,7 +75,13 @@ export class PgTransaction {
   ) {
     this.ended = new Promise((resolve) => (this.endedResolve = resolve));
     conn.on('error', this.onError);
-    this.active = { tx: lane.client, conn, scope: {}, closed: false, atCommit: [] };
+    this.active = {
+      tx: lane.client,
+      query: (config) => this.query(config),
+      scope: {},
+      closed: false,
+      atCommit: [],
+    };
     this.active.tx = lane.clientFor(this.active);
     // Like Prisma's interactive-transaction timeout: closing the connection makes Postgres roll back.
     this.timer = setTimeout(() => {
@@ -86,33 +114,124 @@ export class PgTransaction {
     }
   }
 
+  /**
+   * Checks out a connection without a round trip: `opening` is sent with the transaction's first statement, in
+   * the same socket write (pipelined), or prefixed to its COMMIT or ROLLBACK if it has none. Until Postgres has
+   * answered the opening, nothing the transaction read is handed out.
+   */
+  static async openDeferred(
+    pool: pg.Pool,
+    lane: ConnectionLane,
+    freeLane: (lane: ConnectionLane) => void,
+    opening: DeferredOpening,
+  ): Promise<PgTransaction> {
+    let conn: pg.PoolClient;
+    try {
+      conn = await pool.connect();
+    } catch (error) {
+      freeLane(lane);
+      throw new DbUnavailableError(error);
+    }
+    const transaction = new PgTransaction(conn, lane, freeLane);
+    transaction.opening = opening;
+    return transaction;
+  }
+
   get isOpen(): boolean {
     return !this.released;
   }
 
   async run<T>(als: AsyncLocalStorage<ActiveTransaction>, fn: () => Promise<T>): Promise<T> {
     if (this.released) throw timeoutError(); // the lane may already serve another transaction
-    this.lane.bind(this.conn, this.active);
+    this.lane.bind(this.active);
     try {
       // `async`: fn may return a lazy PrismaPromise, which must start (`then`) inside the transaction's context.
       const result = await als.run(this.active, async () => fn());
       if (this.timedOut) throw timeoutError();
       clearTimeout(this.timer);
-      await this.conn.query(commitMessage(this.active.atCommit));
+      await this.end(commitMessage(this.active.atCommit));
       this.release(false);
       return result;
     } catch (error) {
       if (this.timedOut) throw timeoutError();
       await this.rollback();
+      if (this.credentialRejected) throw new CredentialRejectedError();
       throw error;
     }
+  }
+
+  /** One statement in this transaction; the first one carries a deferred opening. */
+  private async query<R extends pg.QueryResultRow>(
+    config: pg.QueryConfig | string,
+  ): Promise<pg.QueryResult<R>> {
+    if (this.opening) return this.pipelineOpening<R>(this.opening, config);
+    if (this.opened) await this.opened;
+    return this.conn.query<R>(config);
+  }
+
+  /** The simple-protocol message that ends the transaction, after a deferred opening never sent (one message). */
+  private async end(message: string): Promise<void> {
+    const opening = this.opening;
+    if (!opening) {
+      await this.query(message);
+      return;
+    }
+    this.opening = null;
+    await this.conn.query(`${opening.sql}; ${message}`).catch((error: unknown) => {
+      this.openingFailed(error, opening);
+    });
+    opening.confirmed();
+  }
+
+  /**
+   * Sends the deferred opening and `config` in one socket write: pg's pipeline mode lets the second query go out
+   * before the first is answered, and corking the socket makes both one write. `config`'s result is returned
+   * only if the opening succeeded; otherwise the opening's error is thrown (Postgres refused the statement
+   * behind it unexecuted, the transaction being aborted).
+   */
+  private async pipelineOpening<R extends pg.QueryResultRow>(
+    opening: DeferredOpening,
+    config: pg.QueryConfig | string,
+  ): Promise<pg.QueryResult<R>> {
+    this.opening = null;
+    const conn = this.conn as PipelinedClient;
+    const stream = conn.connection.stream;
+    let first: Promise<unknown>;
+    let main: Promise<pg.QueryResult<R>>;
+    conn.pipeline = true;
+    stream.cork();
+    try {
+      first = conn.query(opening.sql);
+      main = conn.query<R>(config);
+    } finally {
+      stream.uncork();
+    }
+    const settled = Promise.allSettled([first, main]).then(([a]) => {
+      conn.pipeline = false;
+      if (a.status === 'rejected') this.openingFailed(a.reason, opening);
+      opening.confirmed();
+    });
+    this.opened = settled;
+    await settled;
+    return main;
+  }
+
+  private openingFailed(error: unknown, opening: DeferredOpening): never {
+    this.noteOpeningError(error, opening);
+    throw this.credentialRejected ? new CredentialRejectedError() : error;
+  }
+
+  private noteOpeningError(error: unknown, opening: DeferredOpening): void {
+    if (!isCredentialRefusal(error) || this.credentialRejected) return;
+    this.credentialRejected = true;
+    opening.rejected();
   }
 
   /** Ends a transaction in which only its opening message ran (keeps what that message wrote). */
   async close(): Promise<void> {
     if (this.released) return;
     clearTimeout(this.timer);
-    await this.conn.query('COMMIT').then(
+    await this.end('COMMIT').then(
       () => this.release(false),
       () => this.rollback(),
     );
@@ -120,6 +239,16 @@ export class PgTransaction {
 
   private async rollback(): Promise<void> {
     if (this.released) return;
+    // A deferred opening not sent yet still goes out (a rare path, so in its own round trip): the credential is
+    // re-checked even when fn failed before its first statement, and a changed one is reported as such.
+    const opening = this.opening;
+    this.opening = null;
+    if (opening) {
+      await this.conn
+        .query(opening.sql)
+        .then(opening.confirmed, (error: unknown) => this.noteOpeningError(error, opening));
+    }
+    await this.opened?.catch(() => undefined);
     // After a failed COMMIT Postgres has already ended the transaction and ROLLBACK only warns.
     const ok = await this.conn.query('ROLLBACK').then(
       () => true,

@@ -9,7 +9,7 @@ import {
   type TenantContext,
 } from '@arca/api-core';
 import { AuditLog } from '@arca/api-audit';
-import { ApiKeyRepository } from './api-key.repository.js';
+import { ApiKeyRepository, type ResolvedApiKey } from './api-key.repository.js';
 import { SessionRepository } from './session.repository.js';
 import { SESSION_TOKEN_PREFIX, TokenHasher, isOpaqueToken } from './token-hasher.js';
 
@@ -51,23 +51,19 @@ export class IdentityCredentialResolver implements CredentialResolver {
     if (check !== 'ok') {
       throw unauthenticated(check === 'malformed' ? 'malformed API key' : 'invalid API key checksum');
     }
-    const k = await this.apiKeys.resolve(this.hasher.hash(key));
+    const hash = this.hasher.hash(key);
+    // A cached key that fails its re-check fails the request; if it was revoked or has expired, that use is
+    // recorded like any other use of a dead key (once: not again by the server's replay of the request).
+    const k = await this.apiKeys.resolve(hash, () =>
+      this.audit.inBackground(async () => {
+        const now = await this.apiKeys.resolve(hash);
+        if (now && deadKey(now)) await this.recordDeadKeyUse(now, request);
+      }),
+    );
     if (!k) throw unauthenticated('invalid API key');
-    const refused = k.revokedAt
-      ? 'revoked'
-      : k.expiresAt && k.expiresAt.getTime() <= Date.now()
-        ? 'expired'
-        : null;
+    const refused = deadKey(k);
     if (refused) {
-      // Someone holds a dead key: worth a record in the key's tenant log.
-      await this.audit.recordDetached(
-        { tenantId: k.tenantId, kind: 'user', userId: k.userId, apiKeyId: k.apiKeyId, request },
-        {
-          action: `api_key.use_${refused}`,
-          outcome: 'denied',
-          resource: { type: 'api_key', id: k.apiKeyId },
-        },
-      );
+      if (!request.replay) await this.recordDeadKeyUse(k, request);
       throw unauthenticated(`API key ${refused}`);
     }
     if (!k.role || !(ALL_ROLES as readonly string[]).includes(k.role)) {
@@ -88,4 +84,21 @@ export class IdentityCredentialResolver implements CredentialResolver {
       request,
     };
   }
+
+  /** Someone holds a dead key: worth a record in the key's tenant log. */
+  private recordDeadKeyUse(k: ResolvedApiKey, request: RequestInfo): Promise<void> {
+    return this.audit.recordDetached(
+      { tenantId: k.tenantId, kind: 'user', userId: k.userId, apiKeyId: k.apiKeyId, request },
+      {
+        action: `api_key.use_${deadKey(k)}`,
+        outcome: 'denied',
+        resource: { type: 'api_key', id: k.apiKeyId },
+      },
+    );
+  }
+}
+
+function deadKey(k: ResolvedApiKey): 'revoked' | 'expired' | null {
+  if (k.revokedAt) return 'revoked';
+  return k.expiresAt && k.expiresAt.getTime() <= Date.now() ? 'expired' : null;
 }

@@ -1,5 +1,6 @@
 import type { RequestInfo } from '../context/tenant-context.js';
 import type { ArcaRequest } from './access.decorators.js';
+import { CREDENTIAL_REPLAY_HEADER, CREDENTIAL_REPLAY_TOKEN } from './credential-replay.js';
 
 export function header(req: ArcaRequest, name: string): string | undefined {
   const value = req.headers[name];
@@ -8,7 +9,13 @@ export function header(req: ArcaRequest, name: string): string | undefined {
 
 export function requestInfo(req: ArcaRequest): RequestInfo {
   const ua = header(req, 'user-agent');
-  return { requestId: req.id, ip: req.ip, userAgent: ua ? ua.slice(0, 512) : undefined };
+  const replay = header(req, CREDENTIAL_REPLAY_HEADER) === CREDENTIAL_REPLAY_TOKEN;
+  return {
+    requestId: req.id,
+    ip: req.ip,
+    userAgent: ua ? ua.slice(0, 512) : undefined,
+    ...(replay ? { replay } : {}),
+  };
 }
 
 export const SESSION_COOKIE = '__Host-arca_session';

@@ -19,6 +19,8 @@ export interface ArcaConfig {
     validationMemoryMb: number;
   };
   session: { idleSeconds: number; absoluteSeconds: number };
+  /** How long a resolved API key is kept in memory; every request still re-checks it in its transaction (ADR 0011). 0: off. */
+  apiKeyCacheSeconds: number;
   graphql: { introspection: boolean };
   demoTenant: boolean;
   /** Background jobs (ADR 0007): whether this process runs workers, and how often idle workers poll. */
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ArcaConfig {
       idleSeconds: e.ARCA_SESSION_IDLE_MINUTES * 60,
       absoluteSeconds: e.ARCA_SESSION_ABSOLUTE_HOURS * 3600,
     },
+    apiKeyCacheSeconds: e.ARCA_API_KEY_CACHE_SECONDS,
     graphql: { introspection: e.ARCA_INTROSPECTION ?? !production },
     demoTenant: e.ARCA_DEMO_TENANT ?? !production,
     jobs: { workers: e.ARCA_JOBS_ENABLED, pollIntervalMs: e.ARCA_JOBS_POLL_INTERVAL_MS },

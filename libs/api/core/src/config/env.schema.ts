@@ -53,6 +53,7 @@ export const envSchema = z.object({
     .min(1)
     .max(24 * 7)
     .default(8),
+  ARCA_API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   ARCA_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   ARCA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   ARCA_INTROSPECTION: bool.optional(),

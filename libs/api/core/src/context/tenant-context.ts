@@ -22,6 +22,8 @@ export interface RequestInfo {
   readonly requestId: string;
   readonly ip: string;
   readonly userAgent?: string;
+  /** The server's replay of a request whose cached API key was refused (its dead-key use is already recorded). */
+  readonly replay?: boolean;
 }
 
 export function can(ctx: TenantContext, permission: Permission): boolean {

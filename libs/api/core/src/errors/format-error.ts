@@ -1,7 +1,7 @@
 import { ErrorCode } from '@arca/contracts';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { DbUnavailableError } from '@arca/api-db';
+import { CredentialRejectedError, DbUnavailableError } from '@arca/api-db';
 import { DomainError } from './domain-error.js';
 
 const PASS_THROUGH = new Set<string>([
@@ -28,7 +28,8 @@ export interface ErrorReporter {
  * Maps every error leaving the API once: domain errors keep their code and message; GraphQL request errors
  * (parse, validation, variable coercion) pass through without stack traces; anything else becomes a generic
  * INTERNAL_SERVER_ERROR and is reported (logged) with its stack on the server only. A database that has no free
- * connection answers SERVICE_UNAVAILABLE, which clients may retry.
+ * connection answers SERVICE_UNAVAILABLE, which clients may retry; a cached credential that failed its re-check
+ * answers UNAUTHENTICATED.
  */
 export function createFormatError(report: ErrorReporter) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -48,6 +49,13 @@ export function createFormatError(report: ErrorReporter) {
         ? 'Syntax Error: document too large.'
         : formatted.message;
       return { message, locations: formatted.locations, extensions: { code } };
+    }
+    if (original instanceof CredentialRejectedError) {
+      return {
+        message: original.message,
+        path: formatted.path,
+        extensions: { code: ErrorCode.Unauthenticated },
+      };
     }
     if (original instanceof DbUnavailableError) {
       report.unavailable(original);

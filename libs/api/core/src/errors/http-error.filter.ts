@@ -1,6 +1,7 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ErrorCode } from '@arca/contracts';
-import { DomainError } from './domain-error.js';
+import { CredentialRejectedError } from '@arca/api-db';
+import { DomainError, unauthenticated } from './domain-error.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.Unauthenticated]: 401,
@@ -23,12 +24,14 @@ interface Reply {
 
 /**
  * Domain errors on plain HTTP routes (streams, exports) answer like GraphQL ones: the status that fits and a
- * body `{"error":{"code","message"}}`. GraphQL errors are left to the GraphQL error mapper.
+ * body `{"error":{"code","message"}}` (a cached credential that failed its re-check: 401). GraphQL errors are left
+ * to the GraphQL error mapper.
  */
-@Catch(DomainError)
-export class DomainErrorHttpFilter implements ExceptionFilter<DomainError> {
-  catch(error: DomainError, host: ArgumentsHost): unknown {
-    if (host.getType<string>() !== 'http') return error;
+@Catch(DomainError, CredentialRejectedError)
+export class DomainErrorHttpFilter implements ExceptionFilter<DomainError | CredentialRejectedError> {
+  catch(caught: DomainError | CredentialRejectedError, host: ArgumentsHost): unknown {
+    if (host.getType<string>() !== 'http') return caught;
+    const error = caught instanceof DomainError ? caught : unauthenticated(caught.message);
     const reply = host.switchToHttp().getResponse<Reply>();
     const status = STATUS[error.code] ?? 500;
     reply

@@ -1,0 +1,359 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CredentialRejectedError, Db, DbScopeError, createPrismaClient, poolOf } from '@arca/api-db';
+
+// A cached API key re-checked in the request's own transaction (ADR 0011): Db.deferCheck and the SQL functions
+// arca_resolve_api_key_scoped (fingerprint) and arca_recheck_api_key. Pool of one connection, so every
+// transaction reuses the backend the previous one left, failed or not.
+
+const adminUrl = inject('databaseAdminUrl');
+const appUrl = inject('databaseAppUrl');
+const LOOKUP = 'arca_resolve_api_key_scoped';
+const RECHECK = 'arca_recheck_api_key';
+
+let admin: pg.Client;
+let db: Db;
+const A = { id: randomUUID(), ownerId: randomUUID() };
+const B = { id: randomUUID(), ownerId: randomUUID() };
+
+beforeAll(async () => {
+  admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  for (const t of [A, B]) {
+    const tag = randomBytes(5).toString('hex');
+    await admin.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $2)`, [t.id, `rc-${tag}`]);
+    await admin.query(
+      `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, 'owner', 'x')`,
+      [t.ownerId, `owner-${tag}@rc.test`],
+    );
+    await admin.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+      t.id,
+      t.ownerId,
+    ]);
+  }
+  db = new Db(createPrismaClient({ connectionString: appUrl, poolMax: 1, statementTimeoutMs: 5_000 }));
+});
+
+afterAll(async () => {
+  await db?.close();
+  await admin.query('DELETE FROM tenants WHERE id = ANY($1::uuid[])', [[A.id, B.id]]);
+  await admin.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [[A.ownerId, B.ownerId]]);
+  await admin.end();
+});
+
+interface Key {
+  id: string;
+  hash: Buffer;
+  fingerprint: string;
+}
+
+/** A usable key of tenant `t` and the fingerprint its lookup returns. */
+async function newKey(t: typeof A): Promise<Key> {
+  const hash = randomBytes(32);
+  const { rows } = await admin.query<{ id: string }>(
+    `INSERT INTO api_keys (tenant_id, created_by, name, key_hash, display_prefix, scopes, model_ids, expires_at)
+     VALUES ($1, $2, 'k', $3, 'arca_xxxxxxxx', ARRAY['models:read'], ARRAY[]::uuid[], now() + interval '1 day')
+     RETURNING id`,
+    [t.id, t.ownerId, hash],
+  );
+  const looked = await db.lookup<{ fingerprint: string }>(`SELECT * FROM ${LOOKUP}($1::bytea)`, [hash]);
+  return { id: rows[0]!.id, hash, fingerprint: looked[0]!.fingerprint };
+}
+
+const revoke = (k: Key) => admin.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [k.id]);
+
+/** Runs `fn` as one request: the request scope, its confirmation (as the onSend hook does), its end. */
+async function asRequest<T>(fn: (key: object) => Promise<T>): Promise<T> {
+  const key = {};
+  try {
+    const result = await new Promise<T>((resolve, reject) =>
+      db.requestScope(key, () => void fn(key).then(resolve, reject)),
+    );
+    await db.confirmRequestScope(key);
+    return result;
+  } finally {
+    await db.endRequestScope(key);
+  }
+}
+
+/** Counts socket writes and statements sent on the pool's one connection while `fn` runs. */
+async function traffic<T>(fn: () => Promise<T>): Promise<{ result: T; writes: number; sql: string[] }> {
+  const pool = poolOf(db.client);
+  const conn = (await pool.connect()) as pg.PoolClient & { connection: { stream: Socket } };
+  conn.release();
+  const stream = conn.connection.stream as Socket & {
+    _write: (...a: unknown[]) => unknown;
+    _writev: (...a: unknown[]) => unknown;
+  };
+  const write = stream._write;
+  const writev = stream._writev;
+  const query = conn.query;
+  let writes = 0;
+  const sql: string[] = [];
+  stream._write = (...a: unknown[]) => (writes++, write.apply(stream, a));
+  stream._writev = (...a: unknown[]) => (writes++, writev.apply(stream, a));
+  conn.query = ((config: string | { text: string }, ...rest: unknown[]) => {
+    sql.push(typeof config === 'string' ? config : config.text);
+    return (query as (...a: unknown[]) => unknown).call(conn, config, ...rest);
+  }) as typeof conn.query;
+  try {
+    return { result: await fn(), writes, sql };
+  } finally {
+    stream._write = write;
+    stream._writev = writev;
+    conn.query = query;
+  }
+}
+
+const settingAndVisible = async (): Promise<{ v: string; n: number }> => {
+  const rows = await db.lookup<{ v: string | null; n: string }>(
+    `SELECT current_setting('app.tenant_id', true) AS v, (SELECT count(*) FROM models) AS n`,
+    [],
+  );
+  return { v: rows[0]!.v ?? '', n: Number(rows[0]!.n) };
+};
+
+const refused = (error: unknown) => (error as { code?: string }).code;
+
+describe('arca_recheck_api_key', () => {
+  it('passes for an unchanged key and scopes the transaction to its tenant; a touch of last_used_at changes nothing', async () => {
+    const k = await newKey(A);
+    expect(k.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    await admin.query("UPDATE api_keys SET last_used_at = now() - interval '1 hour' WHERE id = $1", [k.id]);
+    const rows = await db.lookup<{ t: string }>(
+      `SELECT ${RECHECK}($1::bytea, $2), current_setting('app.tenant_id', true) AS t`,
+      [k.hash, k.fingerprint],
+    );
+    expect(rows[0]!.t).toBe(A.id);
+  });
+
+  it('raises 28000 for a wrong fingerprint, a revoked or expired key, a changed role, an unknown key', async () => {
+    const call = (hash: Buffer, fingerprint: string) =>
+      db.lookup(`SELECT ${RECHECK}($1::bytea, $2)`, [hash, fingerprint]).then(
+        () => 'ok',
+        (e: unknown) => refused(e),
+      );
+    const k = await newKey(A);
+    expect(await call(k.hash, k.fingerprint)).toBe('ok');
+    expect(await call(k.hash, 'f'.repeat(64))).toBe('28000');
+    expect(await call(randomBytes(32), k.fingerprint)).toBe('28000');
+    await admin.query("UPDATE memberships SET role = 'viewer' WHERE tenant_id = $1 AND user_id = $2", [
+      A.id,
+      A.ownerId,
+    ]);
+    try {
+      expect(await call(k.hash, k.fingerprint)).toBe('28000');
+    } finally {
+      await admin.query("UPDATE memberships SET role = 'owner' WHERE tenant_id = $1 AND user_id = $2", [
+        A.id,
+        A.ownerId,
+      ]);
+    }
+    expect(await call(k.hash, k.fingerprint)).toBe('ok');
+    await admin.query("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1", [k.id]);
+    expect(await call(k.hash, k.fingerprint)).toBe('28000');
+    const r = await newKey(A);
+    await revoke(r);
+    expect(await call(r.hash, r.fingerprint)).toBe('28000');
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+
+  it('is executable by the app role and nobody else', async () => {
+    const { rows } = await admin.query<{ app: boolean; public: boolean }>(
+      `SELECT has_function_privilege('arca_app', $1, 'EXECUTE') AS app,
+              bool_or(a.grantee = 0) AS public
+         FROM pg_proc p, aclexplode(p.proacl) a
+        WHERE p.oid = $1::regprocedure`,
+      [`${RECHECK}(bytea, text)`],
+    );
+    expect(rows[0]).toEqual({ app: true, public: false });
+  });
+});
+
+describe('Db.deferCheck (a cached key re-checked with the first statement of the request)', () => {
+  it('sends the re-check with the first statement in one socket write, then runs the request normally', async () => {
+    const k = await newKey(A);
+    const rejected: string[] = [];
+    const { result, writes, sql } = await traffic(() =>
+      asRequest(async () => {
+        expect(db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => rejected.push('x'))).toBe(true);
+        const first = await db.tenantTransaction(A.id, async () => {
+          const s = await db.tx(A.id).$queryRaw<
+            { t: string }[]
+          >`SELECT current_setting('app.tenant_id', true) AS t`;
+          return s[0]!.t;
+        });
+        // Confirmed: the next transaction opens as usual, without the re-check.
+        const second = await db.tenantTransaction(A.id, () => db.tx(A.id).model.count());
+        return { first, second };
+      }),
+    );
+    expect(result).toEqual({ first: A.id, second: 0 });
+    expect(rejected).toEqual([]);
+    expect(sql[0]).toMatch(
+      new RegExp(`^BEGIN; SELECT ${RECHECK}\\('\\\\x[0-9a-f]{64}'::bytea, '[0-9a-f]{64}'\\)$`),
+    );
+    expect(sql.filter((s) => s.includes(RECHECK))).toHaveLength(1);
+    // first transaction: opening + query (one write), COMMIT; second: BEGIN, query, COMMIT
+    expect(writes).toBe(5);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+
+  it('a key revoked since it was cached fails the request: nothing runs, nothing is kept, the request stays refused', async () => {
+    const k = await newKey(A);
+    await revoke(k);
+    const rejected: string[] = [];
+    const name = `never-${randomUUID()}`;
+    const outcome = await asRequest(async () => {
+      db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => rejected.push('x'));
+      const first = await db
+        .tenantTransaction(A.id, async () => {
+          await Promise.all([
+            db.tx(A.id).model.create({ data: { tenantId: A.id, name, createdById: A.ownerId } }),
+            db.tx(A.id).model.count(),
+          ]);
+          return 'ran';
+        })
+        .catch((e: unknown) => e);
+      const later = await db
+        .tenantTransaction(A.id, () => db.tx(A.id).model.count())
+        .catch((e: unknown) => e);
+      const scoped = await db
+        .scopedTransaction({ tenantId: B.id }, () => Promise.resolve('ran'))
+        .catch((e: unknown) => e);
+      return { first, later, scoped };
+    }).catch((e: unknown) => ({ confirm: e }));
+    expect(outcome).toEqual({ confirm: expect.any(CredentialRejectedError) });
+    expect(rejected).toEqual(['x']); // once, however often the request was refused
+    expect((await admin.query('SELECT 1 FROM models WHERE name = $1', [name])).rowCount).toBe(0);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+    // The pooled connection is usable afterwards.
+    expect(await db.tenantTransaction(A.id, () => db.tx(A.id).model.count())).toBe(0);
+  });
+
+  it('each refusal inside the request surfaces as CredentialRejectedError', async () => {
+    const k = await newKey(A);
+    await revoke(k);
+    const seen: unknown[] = [];
+    const key = {};
+    await new Promise<void>((resolve) =>
+      db.requestScope(key, () => {
+        void (async () => {
+          db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+          seen.push(
+            await db.tenantTransaction(A.id, () => db.tx(A.id).model.count()).catch((e: unknown) => e),
+          );
+          seen.push(
+            await db.tenantTransaction(A.id, () => db.tx(A.id).model.count()).catch((e: unknown) => e),
+          );
+          seen.push(
+            await db
+              .scopedTransaction({ userId: A.ownerId }, () => Promise.resolve(1))
+              .catch((e: unknown) => e),
+          );
+          resolve();
+        })();
+      }),
+    );
+    await expect(db.confirmRequestScope(key)).rejects.toBeInstanceOf(CredentialRejectedError);
+    await db.endRequestScope(key);
+    expect(seen).toEqual([
+      expect.any(CredentialRejectedError),
+      expect.any(CredentialRejectedError),
+      expect.any(CredentialRejectedError),
+    ]);
+  });
+
+  it('a transaction without statements carries the re-check in its COMMIT message', async () => {
+    const k = await newKey(A);
+    const ok = await traffic(() =>
+      asRequest(async () => {
+        db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+        return db.tenantTransaction(A.id, () => Promise.resolve('done'));
+      }),
+    );
+    expect(ok.result).toBe('done');
+    expect(ok.sql).toEqual([expect.stringMatching(new RegExp(`^BEGIN; SELECT ${RECHECK}\\(.*\\); COMMIT$`))]);
+    await revoke(k);
+    await expect(
+      asRequest(async () => {
+        db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+        return db.tenantTransaction(A.id, () => Promise.resolve('done'));
+      }),
+    ).rejects.toBeInstanceOf(CredentialRejectedError);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+
+  it('a transaction that fails before its first statement still re-checks: a refused key wins over the error', async () => {
+    const k = await newKey(A);
+    const boom = new Error('boom');
+    const run = () =>
+      asRequest(async () => {
+        db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+        return db.tenantTransaction(A.id, () => Promise.reject(boom));
+      });
+    await expect(run()).rejects.toBe(boom);
+    await revoke(k);
+    await expect(run()).rejects.toBeInstanceOf(CredentialRejectedError);
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+
+  it('a request that opens no transaction for the key has it re-checked before its response', async () => {
+    const k = await newKey(A);
+    const { sql } = await traffic(() =>
+      asRequest(() => {
+        db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+        return Promise.resolve('answered from memory');
+      }),
+    );
+    expect(sql).toEqual([expect.stringMatching(new RegExp(`^SELECT ${RECHECK}\\(`))]);
+    await revoke(k);
+    await expect(
+      asRequest(() => {
+        db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+        return Promise.resolve('answered from memory');
+      }),
+    ).rejects.toBeInstanceOf(CredentialRejectedError);
+  });
+
+  it('a transaction for another tenant, or with another scope, runs the re-check on its own first', async () => {
+    const k = await newKey(A);
+    const { result, sql } = await traffic(() =>
+      asRequest(async () => {
+        db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+        return db.tenantTransaction(B.id, async () => {
+          const s = await db.tx(B.id).$queryRaw<
+            { t: string }[]
+          >`SELECT current_setting('app.tenant_id', true) AS t`;
+          return s[0]!.t;
+        });
+      }),
+    );
+    expect(result).toBe(B.id);
+    expect(sql[0]).toMatch(new RegExp(`^SELECT ${RECHECK}\\(`));
+    expect(sql.filter((s) => s.includes(RECHECK))).toHaveLength(1);
+  });
+
+  it('defers nothing outside a request scope or for a second credential, and refuses malformed arguments', async () => {
+    const k = await newKey(A);
+    expect(db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined)).toBe(false);
+    await asRequest(() => {
+      expect(db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined)).toBe(true);
+      expect(db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined)).toBe(false);
+      return Promise.resolve();
+    });
+    await asRequest(() => {
+      expect(() => db.deferCheck('x', RECHECK, k.hash, k.fingerprint, () => undefined)).toThrow(DbScopeError);
+      expect(() => db.deferCheck(A.id, 'f(); DROP', k.hash, k.fingerprint, () => undefined)).toThrow(
+        DbScopeError,
+      );
+      expect(() => db.deferCheck(A.id, RECHECK, k.hash, "'; --", () => undefined)).toThrow(DbScopeError);
+      expect(() => db.deferCheck(A.id, RECHECK, k.hash, 'F'.repeat(64), () => undefined)).toThrow(
+        DbScopeError,
+      );
+      return Promise.resolve();
+    });
+  });
+});
