@@ -88,7 +88,8 @@ export async function run(opts) {
         .map(([sql, n]) => `${(n / TRACE_REQUESTS).toFixed(n % TRACE_REQUESTS ? 2 : 0)}× ${sql}`)
         .join(' | ');
       console.log(
-        `# ${s.variant}: ${(s.trace.queries / TRACE_REQUESTS).toFixed(2)} statements/request: ${names}`,
+        `# ${s.variant}: ${(s.trace.writes / TRACE_REQUESTS).toFixed(2)} round trips (socket writes)/request, ` +
+          `${(s.trace.queries / TRACE_REQUESTS).toFixed(2)} statements/request: ${names}`,
       );
     }
 
@@ -153,6 +154,7 @@ export async function run(opts) {
         non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
         wrong: rs.reduce((a, r) => a + r.mismatches, 0),
         statementsPerRequest: s.trace.queries / TRACE_REQUESTS,
+        roundTripsPerRequest: s.trace.writes / TRACE_REQUESTS,
         cpuPerRequestMs: {
           server: median(rs.map((r) => r.cpu.server)),
           postgres: median(rs.map((r) => r.cpu.postgres)),
@@ -165,7 +167,7 @@ export async function run(opts) {
     for (const [variant, r] of Object.entries(results)) {
       console.log(
         `api.${variant.padEnd(width)}  req/s=${fmt.rps(r.rps)}  p50=${fmt.ms(r.p50)}ms  p99=${fmt.ms(r.p99)}ms  ` +
-          `errors=${r.errors} non2xx=${r.non2xx} wrong=${r.wrong}  db-statements/req=${r.statementsPerRequest}  ` +
+          `errors=${r.errors} non2xx=${r.non2xx} wrong=${r.wrong}  db-round-trips/req=${r.roundTripsPerRequest}  ` +
           `cpu/req: ${fmtCpu(r.cpuPerRequestMs)}  (rounds ${r.rounds.join(', ')} req/s)`,
       );
     }

@@ -15,9 +15,22 @@ import pg from 'pg';
 import { createLogger, loadConfig } from '@arca/api-core';
 import { buildApp } from './variants.mjs';
 
-// Round-trip counter: every statement any pg client sends (whatever Client subclass a variant uses) is
-// submitted through pg.Query#submit.
-const trace = { on: false, queries: 0, statements: new Map() };
+// Statement counter: every statement any pg client sends (whatever Client subclass a variant uses) is
+// submitted through pg.Query#submit. Socket writes to Postgres are counted as well: statements sent together
+// (a pipelined opening and the statement behind it, ADR 0011) leave in one write, one round trip.
+const trace = { on: false, queries: 0, writes: 0, statements: new Map() };
+const originalConnect = pg.Connection.prototype.connect;
+pg.Connection.prototype.connect = function connect(...args) {
+  const stream = this.stream;
+  for (const method of ['_write', '_writev']) {
+    const original = stream[method];
+    stream[method] = function counted(...a) {
+      if (trace.on) trace.writes += 1;
+      return original.apply(this, a);
+    };
+  }
+  return originalConnect.apply(this, args);
+};
 const originalSubmit = pg.Query.prototype.submit;
 pg.Query.prototype.submit = function submit(connection) {
   if (trace.on) {
@@ -94,11 +107,16 @@ process.on('message', (msg) => {
   } else if (msg.cmd === 'trace') {
     if (msg.on) {
       trace.queries = 0;
+      trace.writes = 0;
       trace.statements.clear();
     }
     trace.on = msg.on;
     process.send({
-      trace: { queries: trace.queries, statements: Object.fromEntries(trace.statements) },
+      trace: {
+        queries: trace.queries,
+        writes: trace.writes,
+        statements: Object.fromEntries(trace.statements),
+      },
     });
   } else if (msg.cmd === 'profile') {
     profile(msg.file).then(
