@@ -196,15 +196,23 @@ export class PgTransaction {
     this.opening = null;
     const conn = this.conn as PipelinedClient;
     const stream = conn.connection.stream;
-    let first: Promise<unknown>;
-    let main: Promise<pg.QueryResult<R>>;
+    let first: Promise<unknown> | undefined;
+    let main: Promise<pg.QueryResult<R>> | undefined;
+    let thrown: unknown;
     conn.pipeline = true;
     stream.cork();
     try {
       first = conn.query(opening.sql);
       main = conn.query<R>(config);
+    } catch (error) {
+      thrown = error; // not expected: pg reports bad queries through the promise
     } finally {
       stream.uncork();
+    }
+    if (!first || !main) {
+      conn.pipeline = false; // the opening, if it went out, is already the active query
+      await first?.catch(() => undefined);
+      throw thrown;
     }
     const settled = Promise.allSettled([first, main]).then(([a]) => {
       conn.pipeline = false;
