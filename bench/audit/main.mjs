@@ -75,10 +75,15 @@ export async function run(opts) {
       for (const variant of Object.keys(rounds)) {
         const result = await appendRound(db, variant, tenants, opts.duration);
         rounds[variant].push(result);
-        if (variant.startsWith('audit')) delays.push(...(await checkpointDelays(db, result.samples)));
+        const roundDelays = variant.startsWith('audit') ? await checkpointDelays(db, result.samples) : [];
+        delays.push(...roundDelays);
+        const lag = roundDelays.map((d) => d.sequencing).sort((a, b) => a - b);
         console.log(
           `round ${r + 1} ${variant.padEnd(9)} ${result.committed} appends in ${result.seconds.toFixed(1)} s → ` +
-            `${Math.round(result.perSecond)}/s (commit p99 ${result.p99.toFixed(1)} ms)`,
+            `${Math.round(result.perSecond)}/s (commit p99 ${result.p99.toFixed(1)} ms` +
+            (lag.length
+              ? `, commit→sequenced p99 ${(lag[Math.floor(0.99 * lag.length)] / 1000).toFixed(2)} s)`
+              : ')'),
         );
       }
     }
