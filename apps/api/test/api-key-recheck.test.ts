@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { insertRawTenant, rawTenant } from './support/db-fixtures.js';
 import { CredentialRejectedError, Db, DbScopeError, createPrismaClient, poolOf } from '@arca/api-db';
 
 // A cached API key re-checked in the request's own transaction (ADR 0011): Db.deferCheck and the SQL functions
@@ -15,24 +16,13 @@ const RECHECK = 'arca_recheck_api_key';
 
 let admin: pg.Client;
 let db: Db;
-const A = { id: randomUUID(), ownerId: randomUUID() };
-const B = { id: randomUUID(), ownerId: randomUUID() };
+const A = rawTenant();
+const B = rawTenant();
 
 beforeAll(async () => {
   admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  for (const t of [A, B]) {
-    const tag = randomBytes(5).toString('hex');
-    await admin.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $2)`, [t.id, `rc-${tag}`]);
-    await admin.query(
-      `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, 'owner', 'x')`,
-      [t.ownerId, `owner-${tag}@rc.test`],
-    );
-    await admin.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
-      t.id,
-      t.ownerId,
-    ]);
-  }
+  for (const t of [A, B]) await insertRawTenant(admin, t, 'rc');
   db = new Db(createPrismaClient({ connectionString: appUrl, poolMax: 1, statementTimeoutMs: 5_000 }));
 });
 

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 // apps/api/package.json does not list pg (it reaches the app through @arca/api-db), as in db-wall.test.ts.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { insertRawTenant, rawTenant } from './support/db-fixtures.js';
 import { CommitInsertError, Db, DbScopeError, createPrismaClient, poolOf, type TxClient } from '@arca/api-db';
 
 // Db's own transaction control (BEGIN + settings in one message on a pooled connection, COMMIT/ROLLBACK by the
@@ -14,8 +15,8 @@ const appUrl = inject('databaseAppUrl');
 
 let admin: pg.Client;
 let db: Db;
-const A = { id: randomUUID(), ownerId: randomUUID() };
-const B = { id: randomUUID(), ownerId: randomUUID() };
+const A = rawTenant();
+const B = rawTenant();
 
 const settingAndVisible = async (): Promise<{ v: string; n: number }> => {
   const rows = await db.lookup<{ v: string | null; n: string }>(
@@ -28,18 +29,7 @@ const settingAndVisible = async (): Promise<{ v: string; n: number }> => {
 beforeAll(async () => {
   admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  for (const t of [A, B]) {
-    const tag = randomBytes(5).toString('hex');
-    await admin.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $2)`, [t.id, `tx-${tag}`]);
-    await admin.query(
-      `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, 'owner', 'x')`,
-      [t.ownerId, `owner-${tag}@tx.test`],
-    );
-    await admin.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
-      t.id,
-      t.ownerId,
-    ]);
-  }
+  for (const t of [A, B]) await insertRawTenant(admin, t, 'tx');
   db = new Db(createPrismaClient({ connectionString: appUrl, poolMax: 1, statementTimeoutMs: 5_000 }));
 });
 

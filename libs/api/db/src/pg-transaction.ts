@@ -97,16 +97,9 @@ export class PgTransaction {
     freeLane: (lane: ConnectionLane) => void,
     sql: string,
   ): Promise<{ transaction: PgTransaction; results: pg.QueryResult[] }> {
-    let conn: pg.PoolClient;
+    const transaction = await PgTransaction.checkout(pool, lane, freeLane);
     try {
-      conn = await pool.connect();
-    } catch (error) {
-      freeLane(lane);
-      throw new DbUnavailableError(error);
-    }
-    const transaction = new PgTransaction(conn, lane, freeLane);
-    try {
-      const out = (await conn.query(sql)) as pg.QueryResult | pg.QueryResult[];
+      const out = (await transaction.conn.query(sql)) as pg.QueryResult | pg.QueryResult[];
       return { transaction, results: Array.isArray(out) ? out : [out] };
     } catch (error) {
       await transaction.rollback();
@@ -125,6 +118,17 @@ export class PgTransaction {
     freeLane: (lane: ConnectionLane) => void,
     opening: DeferredOpening,
   ): Promise<PgTransaction> {
+    const transaction = await PgTransaction.checkout(pool, lane, freeLane);
+    transaction.opening = opening;
+    return transaction;
+  }
+
+  /** A transaction on a connection from `pool`, nothing sent yet; no connection in time is DbUnavailableError. */
+  private static async checkout(
+    pool: pg.Pool,
+    lane: ConnectionLane,
+    freeLane: (lane: ConnectionLane) => void,
+  ): Promise<PgTransaction> {
     let conn: pg.PoolClient;
     try {
       conn = await pool.connect();
@@ -132,9 +136,7 @@ export class PgTransaction {
       freeLane(lane);
       throw new DbUnavailableError(error);
     }
-    const transaction = new PgTransaction(conn, lane, freeLane);
-    transaction.opening = opening;
-    return transaction;
+    return new PgTransaction(conn, lane, freeLane);
   }
 
   get isOpen(): boolean {
