@@ -9,8 +9,8 @@ import { CredentialRejectedError, type Db } from '@arca/api-db';
  * If no re-check of the key went through yet, it runs now; if a re-check refused the key (revoked, expired, or
  * its role changed since it was cached), nothing the request produced is sent. A GraphQL POST is then replayed
  * once in-process, from scratch (the key is looked up again, so a revoked key answers UNAUTHENTICATED and is
- * recorded, a changed role applies); nothing else can be replayed and answers UNAUTHENTICATED. Fails closed: a
- * re-check that cannot run answers SERVICE_UNAVAILABLE.
+ * recorded, a changed role applies), if none of its transactions committed; anything else answers
+ * UNAUTHENTICATED. Fails closed: a re-check that cannot run answers SERVICE_UNAVAILABLE.
  */
 export function registerCredentialRecheck(fastify: FastifyInstance, db: Db, logger: Logger): void {
   fastify.addHook('onSend', async (req, reply, payload) => {
@@ -23,7 +23,14 @@ export function registerCredentialRecheck(fastify: FastifyInstance, db: Db, logg
         logger.warn({ err: error }, 'could not re-check the request credential');
         return refusal(req, reply, ErrorCode.Unavailable, 'the service is busy; retry shortly');
       }
-      if (replayable(req)) return replay(fastify, req, reply);
+      // Only a request that committed nothing can be run again as if it were new.
+      if (replayable(req) && !db.requestCommitted(req)) {
+        try {
+          return await replay(fastify, req, reply);
+        } catch (replayError) {
+          logger.warn({ err: replayError }, 'could not replay a request whose API key changed');
+        }
+      }
       return refusal(req, reply, ErrorCode.Unauthenticated, error.message);
     }
   });

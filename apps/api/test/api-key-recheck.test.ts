@@ -119,7 +119,7 @@ describe('arca_recheck_api_key', () => {
     expect(rows[0]!.t).toBe(A.id);
   });
 
-  it('raises 28000 for a wrong fingerprint, a revoked or expired key, a changed role, an unknown key', async () => {
+  it('raises AR001 for a wrong fingerprint, a revoked or expired key, a changed role, an unknown key', async () => {
     const call = (hash: Buffer, fingerprint: string) =>
       db.lookup(`SELECT ${RECHECK}($1::bytea, $2)`, [hash, fingerprint]).then(
         () => 'ok',
@@ -127,14 +127,14 @@ describe('arca_recheck_api_key', () => {
       );
     const k = await newKey(A);
     expect(await call(k.hash, k.fingerprint)).toBe('ok');
-    expect(await call(k.hash, 'f'.repeat(64))).toBe('28000');
-    expect(await call(randomBytes(32), k.fingerprint)).toBe('28000');
+    expect(await call(k.hash, 'f'.repeat(64))).toBe('AR001');
+    expect(await call(randomBytes(32), k.fingerprint)).toBe('AR001');
     await admin.query("UPDATE memberships SET role = 'viewer' WHERE tenant_id = $1 AND user_id = $2", [
       A.id,
       A.ownerId,
     ]);
     try {
-      expect(await call(k.hash, k.fingerprint)).toBe('28000');
+      expect(await call(k.hash, k.fingerprint)).toBe('AR001');
     } finally {
       await admin.query("UPDATE memberships SET role = 'owner' WHERE tenant_id = $1 AND user_id = $2", [
         A.id,
@@ -143,10 +143,10 @@ describe('arca_recheck_api_key', () => {
     }
     expect(await call(k.hash, k.fingerprint)).toBe('ok');
     await admin.query("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1", [k.id]);
-    expect(await call(k.hash, k.fingerprint)).toBe('28000');
+    expect(await call(k.hash, k.fingerprint)).toBe('AR001');
     const r = await newKey(A);
     await revoke(r);
-    expect(await call(r.hash, r.fingerprint)).toBe('28000');
+    expect(await call(r.hash, r.fingerprint)).toBe('AR001');
     expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
   });
 
@@ -183,7 +183,7 @@ describe('Db.deferCheck (a cached key re-checked with the first statement of the
     expect(result).toEqual({ first: A.id, second: 0 });
     expect(rejected).toEqual([]);
     expect(sql[0]).toMatch(
-      new RegExp(`^BEGIN; SELECT ${RECHECK}\\('\\\\x[0-9a-f]{64}'::bytea, '[0-9a-f]{64}'\\)$`),
+      new RegExp(`^BEGIN; SELECT public\\.${RECHECK}\\('\\\\x[0-9a-f]{64}'::bytea, '[0-9a-f]{64}'\\)$`),
     );
     expect(sql.filter((s) => s.includes(RECHECK))).toHaveLength(1);
     // first transaction: opening + query (one write), COMMIT; second: BEGIN, query, COMMIT
@@ -256,6 +256,57 @@ describe('Db.deferCheck (a cached key re-checked with the first statement of the
     ]);
   });
 
+  it('concurrent first statements, a statement failing on its own, and the connection state afterwards', async () => {
+    const k = await newKey(A);
+    const conn = await poolOf(db.client).connect();
+    conn.release();
+    const state = () => {
+      const c = conn as unknown as { pipeline: boolean; connection: { stream: Socket } };
+      return { pipeline: c.pipeline, corked: c.connection.stream.writableCorked };
+    };
+    const name = `dup-${randomUUID()}`;
+    await admin.query('INSERT INTO models (tenant_id, name, created_by) VALUES ($1, $2, $3)', [
+      A.id,
+      name,
+      A.ownerId,
+    ]);
+    const outcome = await asRequest(async (key) => {
+      db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+      const counts = await db.tenantTransaction(A.id, () =>
+        Promise.all([db.tx(A.id).model.count(), db.tx(A.id).model.count(), db.tx(A.id).model.count()]),
+      );
+      const afterSuccess = state();
+      const duplicate = await db
+        .tenantTransaction(A.id, () =>
+          db.tx(A.id).model.create({ data: { tenantId: A.id, name, createdById: A.ownerId } }),
+        )
+        .catch((e: unknown) => e);
+      return { counts, afterSuccess, duplicate, committed: db.requestCommitted(key) };
+    });
+    expect(outcome.counts).toEqual([1, 1, 1]);
+    expect(outcome.afterSuccess).toEqual({ pipeline: false, corked: 0 });
+    expect(outcome.duplicate).not.toBeInstanceOf(CredentialRejectedError); // the check passed; the INSERT did not
+    expect(outcome.committed).toBe(true);
+
+    await revoke(k);
+    const refused = await new Promise<{ error: unknown; committed: boolean }>((resolve) => {
+      const key = {};
+      db.requestScope(key, () => {
+        db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+        void db
+          .tenantTransaction(A.id, () => db.tx(A.id).model.count())
+          .catch((e: unknown) => e)
+          .then(async (error) => {
+            await db.endRequestScope(key);
+            resolve({ error, committed: db.requestCommitted(key) });
+          });
+      });
+    });
+    expect(refused).toEqual({ error: expect.any(CredentialRejectedError), committed: false });
+    expect(state()).toEqual({ pipeline: false, corked: 0 });
+    expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
+  });
+
   it('a transaction without statements carries the re-check in its COMMIT message', async () => {
     const k = await newKey(A);
     const ok = await traffic(() =>
@@ -265,7 +316,9 @@ describe('Db.deferCheck (a cached key re-checked with the first statement of the
       }),
     );
     expect(ok.result).toBe('done');
-    expect(ok.sql).toEqual([expect.stringMatching(new RegExp(`^BEGIN; SELECT ${RECHECK}\\(.*\\); COMMIT$`))]);
+    expect(ok.sql).toEqual([
+      expect.stringMatching(new RegExp(`^BEGIN; SELECT public\\.${RECHECK}\\(.*\\); COMMIT$`)),
+    ]);
     await revoke(k);
     await expect(
       asRequest(async () => {
@@ -298,7 +351,7 @@ describe('Db.deferCheck (a cached key re-checked with the first statement of the
         return Promise.resolve('answered from memory');
       }),
     );
-    expect(sql).toEqual([expect.stringMatching(new RegExp(`^SELECT ${RECHECK}\\(`))]);
+    expect(sql).toEqual([expect.stringMatching(new RegExp(`^SELECT public\\.${RECHECK}\\(`))]);
     await revoke(k);
     await expect(
       asRequest(() => {
@@ -322,7 +375,7 @@ describe('Db.deferCheck (a cached key re-checked with the first statement of the
       }),
     );
     expect(result).toBe(B.id);
-    expect(sql[0]).toMatch(new RegExp(`^SELECT ${RECHECK}\\(`));
+    expect(sql[0]).toMatch(new RegExp(`^SELECT public\\.${RECHECK}\\(`));
     expect(sql.filter((s) => s.includes(RECHECK))).toHaveLength(1);
   });
 

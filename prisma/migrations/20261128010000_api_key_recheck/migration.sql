@@ -38,9 +38,10 @@ $fn$;
 REVOKE ALL ON FUNCTION arca_resolve_api_key_scoped(BYTEA) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION arca_resolve_api_key_scoped(BYTEA) TO arca_app;
 
--- 2. The re-check: resolves the key again (same rules, same last_used_at touch) and raises
---    invalid_authorization_specification (28000) unless it is usable right now and its fingerprint is still
---    p_fingerprint. On success app.tenant_id is the key's tenant, transaction-locally.
+-- 2. The re-check: resolves the key again (same rules, same last_used_at touch) and raises SQLSTATE AR001 (ours,
+--    so it cannot be confused with a connection refused for authentication, 28000) unless the key is usable right
+--    now and its fingerprint is still p_fingerprint. On success app.tenant_id is the key's tenant,
+--    transaction-locally.
 CREATE FUNCTION arca_recheck_api_key(p_key_hash BYTEA, p_fingerprint TEXT)
 RETURNS VOID
 LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = public, pg_temp AS $fn$
@@ -48,10 +49,10 @@ DECLARE
   r record;
 BEGIN
   SELECT * INTO r FROM arca_resolve_api_key_scoped(p_key_hash) x;
-  IF r.api_key_id IS NULL OR r.fingerprint IS DISTINCT FROM p_fingerprint
+  IF r.api_key_id IS NULL OR r.fingerprint IS DISTINCT FROM p_fingerprint OR r.role IS NULL
+     OR r.revoked_at IS NOT NULL OR (r.expires_at IS NOT NULL AND r.expires_at <= now())
      OR current_setting('app.tenant_id', true) IS DISTINCT FROM r.tenant_id::text THEN
-    RAISE EXCEPTION 'the API key changed since it was checked'
-      USING ERRCODE = 'invalid_authorization_specification';
+    RAISE EXCEPTION 'the API key changed since it was checked' USING ERRCODE = 'AR001';
   END IF;
 END
 $fn$;

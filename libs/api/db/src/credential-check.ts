@@ -2,11 +2,12 @@ import type pg from 'pg';
 import { CredentialRejectedError, DbUnavailableError, isUnavailable } from './db-errors.js';
 import type { DeferredOpening } from './pg-transaction.js';
 
-const INVALID_AUTHORIZATION = '28000';
+/** SQLSTATE raised by arca_recheck_api_key (migration 20261128010000_api_key_recheck). */
+const CREDENTIAL_CHANGED = 'AR001';
 
-/** Postgres refused a credential re-check (SQLSTATE 28000, invalid_authorization_specification). */
+/** Postgres refused a credential re-check: the credential changed. */
 export function isCredentialRefusal(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === INVALID_AUTHORIZATION;
+  return (error as { code?: unknown } | null)?.code === CREDENTIAL_CHANGED;
 }
 
 /**
@@ -17,7 +18,7 @@ export function isCredentialRefusal(error: unknown): boolean {
 export class CredentialCheck {
   private state: 'unconfirmed' | 'confirmed' | 'rejected' = 'unconfirmed';
 
-  /** `statement`: one SQL statement that raises 28000 unless the credential is unchanged. */
+  /** `statement`: one SQL statement that raises AR001 unless the credential is unchanged. */
   constructor(
     readonly tenantId: string,
     private readonly statement: string,

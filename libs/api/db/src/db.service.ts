@@ -29,6 +29,8 @@ interface RequestScope {
   pending?: Pending;
   /** A cached credential still to be re-checked (deferCheck). */
   check?: CredentialCheck;
+  /** Some transaction of the request has committed. */
+  committed?: boolean;
   lookupStarted: boolean;
   ended: boolean;
 }
@@ -87,7 +89,7 @@ export class Db {
     if (pending?.tenantId === tenantId && pending.transaction.isOpen) {
       request!.pending = undefined;
       try {
-        return await pending.transaction.run(this.als, fn);
+        return noteCommit(request, await pending.transaction.run(this.als, fn));
       } catch (error) {
         throw isUnavailable(error) ? new DbUnavailableError(error) : error;
       } finally {
@@ -106,7 +108,7 @@ export class Db {
     await this.closePending(this.requests.getStore());
     const uuidsOnly = !scope.loginEmail && !scope.authLookup;
     try {
-      return await this.gate.run(async () => {
+      const result = await this.gate.run(async () => {
         // UUID-only scopes (validated) go out as literals with BEGIN; emails and hashes as bind parameters.
         const { transaction } = await this.open(uuidsOnly ? `BEGIN; ${scopeSql(scope)}` : 'BEGIN');
         if (uuidsOnly) {
@@ -118,6 +120,7 @@ export class Db {
           return fn();
         });
       });
+      return noteCommit(this.requests.getStore(), result);
     } catch (error) {
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;
     }
@@ -235,7 +238,7 @@ export class Db {
   }
 
   /**
-   * For a credential answered from a cache: `fn(secretHash, fingerprint)`, a SQL function that raises 28000
+   * For a credential answered from a cache: `fn(secretHash, fingerprint)`, a SQL function that raises AR001
    * unless the credential still has that fingerprint and sets `app.tenant_id` to `tenantId`, is sent with the
    * first statement of the request's first transaction for `tenantId` (one socket write, no round trip of its
    * own), or on its own before the response if the request opens none (confirmRequestScope). A failed check
@@ -258,7 +261,7 @@ export class Db {
     request.lookupStarted = true;
     // Hex of our own HMAC output and a validated fingerprint: [0-9a-f] only, safe as literals.
     const hex = Buffer.from(secretHash).toString('hex');
-    const statement = `SELECT ${fn}('\\x${hex}'::bytea, '${fingerprint}')`;
+    const statement = `SELECT public.${fn}('\\x${hex}'::bytea, '${fingerprint}')`;
     // `rejected` runs outside the refused request: what it starts (an audit record) is not refused with it.
     request.check = new CredentialCheck(tenantId, statement, () =>
       this.requests.exit(() => this.als.exit(rejected)),
@@ -283,6 +286,11 @@ export class Db {
     const scope: RequestScope = { lookupStarted: false, ended: false };
     this.requestScopes.set(key, scope);
     this.requests.run(scope, fn);
+  }
+
+  /** Whether a transaction of the request (keyed as in requestScope) has committed. */
+  requestCommitted(key: object): boolean {
+    return this.requestScopes.get(key)?.committed === true;
   }
 
   /** Commits a transaction the request opened but never used (e.g. its guard refused the operation). */
@@ -314,7 +322,7 @@ export class Db {
           check.opening(),
         );
         transaction.active.scope = { tenantId: check.tenantId, userId: null };
-        return transaction.run(this.als, fn);
+        return noteCommit(this.requests.getStore(), await transaction.run(this.als, fn));
       });
     } catch (error) {
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;
@@ -355,6 +363,12 @@ export class Db {
     this.lanes.push(lane);
     return lane;
   }
+}
+
+/** Records on the request's scope that one of its transactions committed; returns the transaction's result. */
+function noteCommit<T>(request: RequestScope | undefined, result: T): T {
+  if (request) request.committed = true;
+  return result;
 }
 
 function checkScope(scope: DbScope): void {

@@ -34,9 +34,9 @@ export const TX_TIMEOUT_MS = 15_000;
 
 /**
  * The opening of a deferred transaction: `sql` starts with BEGIN and goes out with the transaction's first
- * statement. `confirmed` runs once Postgres has executed it; if Postgres refuses it with 28000
- * (invalid_authorization_specification), the credential it re-checks has changed: `rejected` runs and the
- * transaction fails with CredentialRejectedError.
+ * statement. `confirmed` runs once Postgres has executed it; if Postgres refuses it with AR001 (see
+ * credential-check.ts), the credential it re-checks has changed: `rejected` runs and the transaction fails with
+ * CredentialRejectedError.
  */
 export interface DeferredOpening {
   sql: string;
@@ -213,8 +213,8 @@ export class PgTransaction {
     }
     if (!first || !main) {
       conn.pipeline = false; // the opening, if it went out, is already the active query
-      await first?.catch(() => undefined);
-      throw thrown;
+      await first?.catch((error: unknown) => this.noteOpeningError(error, opening));
+      throw this.credentialRejected ? new CredentialRejectedError() : thrown;
     }
     const settled = Promise.allSettled([first, main]).then(([a]) => {
       conn.pipeline = false;

@@ -25,7 +25,7 @@ interface LookupRow {
   model_ids: string[] | null;
   expires_at: Date | null;
   revoked_at: Date | null;
-  fingerprint: string;
+  fingerprint?: string;
 }
 
 @Injectable()
@@ -72,7 +72,9 @@ export class ApiKeyRepository {
     const key = toResolved(r);
     const usable =
       key.role !== null && !key.revokedAt && (!key.expiresAt || key.expiresAt.getTime() > Date.now());
-    if (usable) this.cache.set(hex, { key, fingerprint: r.fingerprint });
+    // A row without a well-formed fingerprint (a server ahead of its migrations) is simply not cached.
+    const fingerprint = r.fingerprint && /^[0-9a-f]{64}$/.test(r.fingerprint) ? r.fingerprint : null;
+    if (usable && fingerprint) this.cache.set(hex, { key, fingerprint });
     else this.cache.delete(hex);
     return key;
   }

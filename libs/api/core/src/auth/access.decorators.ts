@@ -26,6 +26,8 @@ export interface ArcaRequest {
   ip: string;
   headers: Record<string, string | string[] | undefined>;
   arcaContext?: TenantContext;
+  /** The authentication in progress: parallel root fields of one request share it (one lookup, one audit). */
+  arcaAuthentication?: Promise<TenantContext>;
 }
 
 export function requestOf(context: ExecutionContext): ArcaRequest {

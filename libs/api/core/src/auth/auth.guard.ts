@@ -64,8 +64,12 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(req: ArcaRequest): Promise<TenantContext> {
-    if (req.arcaContext) return req.arcaContext;
+  private authenticate(req: ArcaRequest): Promise<TenantContext> {
+    req.arcaAuthentication ??= this.resolveCredential(req);
+    return req.arcaAuthentication;
+  }
+
+  private async resolveCredential(req: ArcaRequest): Promise<TenantContext> {
     const info = requestInfo(req);
     const authorization = header(req, 'authorization');
     let ctx: TenantContext;
