@@ -33,9 +33,7 @@ export class CredentialCheck {
   opening(): DeferredOpening {
     return {
       sql: `BEGIN; ${this.statement}`,
-      confirmed: () => {
-        if (this.state === 'unconfirmed') this.state = 'confirmed';
-      },
+      confirmed: () => this.confirm(),
       rejected: () => this.reject(),
     };
   }
@@ -58,6 +56,11 @@ export class CredentialCheck {
       }
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;
     }
+    this.confirm();
+  }
+
+  /** A refusal wins over any confirmation (a later check saw the credential change). */
+  private confirm(): void {
     if (this.state === 'unconfirmed') this.state = 'confirmed';
   }
 

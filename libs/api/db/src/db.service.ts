@@ -314,11 +314,10 @@ export class Db {
     await this.closePending(this.requests.getStore());
     try {
       return await this.gate.run(async () => {
-        const lane = this.freeLanes.pop() ?? this.newLane();
         const transaction = await PgTransaction.openDeferred(
           this.pool,
-          lane,
-          (l) => this.freeLanes.push(l),
+          this.takeLane(),
+          this.freeLane,
           check.opening(),
         );
         transaction.active.scope = { tenantId: check.tenantId, userId: null };
@@ -354,15 +353,21 @@ export class Db {
   }
 
   private open(sql: string): ReturnType<typeof PgTransaction.open> {
-    const lane = this.freeLanes.pop() ?? this.newLane();
-    return PgTransaction.open(this.pool, lane, (l) => this.freeLanes.push(l), sql);
+    return PgTransaction.open(this.pool, this.takeLane(), this.freeLane, sql);
   }
 
-  private newLane(): ConnectionLane {
+  /** A free lane, or a new one (the gate bounds how many exist). */
+  private takeLane(): ConnectionLane {
+    const free = this.freeLanes.pop();
+    if (free) return free;
     const lane = new ConnectionLane(() => this.als.getStore());
     this.lanes.push(lane);
     return lane;
   }
+
+  private readonly freeLane = (lane: ConnectionLane): void => {
+    this.freeLanes.push(lane);
+  };
 }
 
 /** Records on the request's scope that one of its transactions committed; returns the transaction's result. */

@@ -49,10 +49,9 @@ export class ApiKeyRepository {
    */
   async resolve(keyHash: Bytes, changed: () => void = () => undefined): Promise<ResolvedApiKey | null> {
     const hex = Buffer.from(keyHash).toString('hex');
-    const cached = this.cache.enabled ? this.cache.get(hex) : undefined;
+    const cached = this.cache.get(hex);
     // Expired by the clock: the lookup below answers why (and the caller records the use of a dead key).
-    const hit =
-      cached && (!cached.key.expiresAt || cached.key.expiresAt.getTime() > Date.now()) ? cached : undefined;
+    const hit = cached && !deadKey(cached.key) ? cached : undefined;
     const rejected = (): void => {
       this.cache.delete(hex);
       changed();
@@ -70,8 +69,7 @@ export class ApiKeyRepository {
       return null;
     }
     const key = toResolved(r);
-    const usable =
-      key.role !== null && !key.revokedAt && (!key.expiresAt || key.expiresAt.getTime() > Date.now());
+    const usable = key.role !== null && !deadKey(key);
     // A row without a well-formed fingerprint (a server ahead of its migrations) is simply not cached.
     const fingerprint = r.fingerprint && /^[0-9a-f]{64}$/.test(r.fingerprint) ? r.fingerprint : null;
     if (usable && fingerprint) this.cache.set(hex, { key, fingerprint });
@@ -127,4 +125,10 @@ function toResolved(r: LookupRow): ResolvedApiKey {
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
   };
+}
+
+/** Why a key can no longer be used, by its own row and the clock (its creator's membership aside). */
+export function deadKey(k: ResolvedApiKey): 'revoked' | 'expired' | null {
+  if (k.revokedAt) return 'revoked';
+  return k.expiresAt && k.expiresAt.getTime() <= Date.now() ? 'expired' : null;
 }

@@ -9,7 +9,7 @@ import {
   type TenantContext,
 } from '@arca/api-core';
 import { AuditLog } from '@arca/api-audit';
-import { ApiKeyRepository, type ResolvedApiKey } from './api-key.repository.js';
+import { ApiKeyRepository, deadKey, type ResolvedApiKey } from './api-key.repository.js';
 import { SessionRepository } from './session.repository.js';
 import { SESSION_TOKEN_PREFIX, TokenHasher, isOpaqueToken } from './token-hasher.js';
 
@@ -96,9 +96,4 @@ export class IdentityCredentialResolver implements CredentialResolver {
       },
     );
   }
-}
-
-function deadKey(k: ResolvedApiKey): 'revoked' | 'expired' | null {
-  if (k.revokedAt) return 'revoked';
-  return k.expiresAt && k.expiresAt.getTime() <= Date.now() ? 'expired' : null;
 }
