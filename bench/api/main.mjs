@@ -23,6 +23,7 @@ const QUERY = 'query BenchModel($id: ID!) { model(id: $id) { id name } }';
 const TRACE_REQUESTS = 20;
 const TARGET_RPS = 1000;
 const TARGET_RATIO = 0.6;
+/** Compared with the baseline only on request (`--prototypes`): the app with its API key cache off. */
 const PROTOTYPES = ['nocache'];
 /** Response headers that legitimately differ between processes or responses. */
 const VOLATILE_HEADERS = new Set(['date', 'content-length', 'connection', 'keep-alive']);
@@ -195,7 +196,7 @@ export async function run(opts) {
       if (!bypass) break;
       console.log(
         `api.ratio ${p}/bypass = ${(results[p].rps / bypass.rps).toFixed(2)} ` +
-          `(${parseVariant(p).prototype ? 'prototype' : 'control'}; per round ${pairedRatios(results[p], bypass)})`,
+          `(control; per round ${pairedRatios(results[p], bypass)})`,
       );
     }
     let layers;

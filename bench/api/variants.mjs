@@ -20,12 +20,11 @@ import { createApp, createFastifyAdapter, initHttp } from '../../apps/api/dist/c
 
 export const VARIANTS = ['secure', 'bypass', 'control', 'nocache'];
 
-/** Validates a variant name; `prototype` marks the variants that are not the product. */
+/** Throws on a variant name the bench does not know. */
 export function parseVariant(variant) {
   if (!VARIANTS.includes(variant)) {
     throw new Error(`unknown variant "${variant}": use ${VARIANTS.join(', ')}`);
   }
-  return { base: variant, prototype: false };
 }
 
 /**
