@@ -113,15 +113,43 @@ describe('arca_recheck_api_key', () => {
     expect(k.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     await admin.query("UPDATE api_keys SET last_used_at = now() - interval '1 hour' WHERE id = $1", [k.id]);
     const rows = await db.lookup<{ t: string }>(
-      `SELECT ${RECHECK}($1::bytea, $2), current_setting('app.tenant_id', true) AS t`,
-      [k.hash, k.fingerprint],
+      `SELECT ${RECHECK}($1::bytea, $2, $3::uuid), current_setting('app.tenant_id', true) AS t`,
+      [k.hash, k.fingerprint, A.id],
     );
     expect(rows[0]!.t).toBe(A.id);
+    const { rows: used } = await admin.query<{ fresh: boolean }>(
+      "SELECT last_used_at > now() - interval '1 minute' AS fresh FROM api_keys WHERE id = $1",
+      [k.id],
+    );
+    expect(used[0]!.fresh).toBe(true);
+  });
+
+  it('computes the fingerprint exactly as the lookup does, for keys with model restrictions and no expiry too', async () => {
+    const hash = randomBytes(32);
+    const { rows } = await admin.query<{ id: string }>(
+      `INSERT INTO models (tenant_id, name, created_by) VALUES ($1, $2, $3) RETURNING id`,
+      [A.id, `fp-${randomUUID()}`, A.ownerId],
+    );
+    const modelId = rows[0]!.id;
+    try {
+      await admin.query(
+        `INSERT INTO api_keys (tenant_id, created_by, name, key_hash, display_prefix, scopes, model_ids)
+         VALUES ($1, $2, 'k''"|,{}', $3, 'arca_xxxxxxxx', ARRAY['models:read', 'a|b', 'c''d'], $4::uuid[])`,
+        [A.id, A.ownerId, hash, [modelId]],
+      );
+      const looked = await db.lookup<{ fingerprint: string }>(`SELECT * FROM ${LOOKUP}($1::bytea)`, [hash]);
+      await expect(
+        db.lookup(`SELECT ${RECHECK}($1::bytea, $2, $3::uuid)`, [hash, looked[0]!.fingerprint, A.id]),
+      ).resolves.toHaveLength(1);
+    } finally {
+      await admin.query('DELETE FROM api_keys WHERE key_hash = $1', [hash]);
+      await admin.query('DELETE FROM models WHERE id = $1', [modelId]);
+    }
   });
 
   it('raises AR001 for a wrong fingerprint, a revoked or expired key, a changed role, an unknown key', async () => {
-    const call = (hash: Buffer, fingerprint: string) =>
-      db.lookup(`SELECT ${RECHECK}($1::bytea, $2)`, [hash, fingerprint]).then(
+    const call = (hash: Buffer, fingerprint: string, tenantId = A.id) =>
+      db.lookup(`SELECT ${RECHECK}($1::bytea, $2, $3::uuid)`, [hash, fingerprint, tenantId]).then(
         () => 'ok',
         (e: unknown) => refused(e),
       );
@@ -129,6 +157,9 @@ describe('arca_recheck_api_key', () => {
     expect(await call(k.hash, k.fingerprint)).toBe('ok');
     expect(await call(k.hash, 'f'.repeat(64))).toBe('AR001');
     expect(await call(randomBytes(32), k.fingerprint)).toBe('AR001');
+    // Another tenant's key is not found, whatever fingerprint comes with it.
+    expect(await call(k.hash, k.fingerprint, B.id)).toBe('AR001');
+    expect(await call(k.hash, k.fingerprint, randomUUID())).toBe('AR001');
     await admin.query("UPDATE memberships SET role = 'viewer' WHERE tenant_id = $1 AND user_id = $2", [
       A.id,
       A.ownerId,
@@ -147,6 +178,14 @@ describe('arca_recheck_api_key', () => {
     const r = await newKey(A);
     await revoke(r);
     expect(await call(r.hash, r.fingerprint)).toBe('AR001');
+    const b = await newKey(B);
+    expect(await call(b.hash, b.fingerprint, B.id)).toBe('ok');
+    await admin.query('UPDATE tenants SET deleted_at = now() WHERE id = $1', [B.id]);
+    try {
+      expect(await call(b.hash, b.fingerprint, B.id)).toBe('AR001');
+    } finally {
+      await admin.query('UPDATE tenants SET deleted_at = NULL WHERE id = $1', [B.id]);
+    }
     expect(await settingAndVisible()).toEqual({ v: '', n: 0 });
   });
 
@@ -156,7 +195,7 @@ describe('arca_recheck_api_key', () => {
               bool_or(a.grantee = 0) AS public
          FROM pg_proc p, aclexplode(p.proacl) a
         WHERE p.oid = $1::regprocedure`,
-      [`${RECHECK}(bytea, text)`],
+      [`${RECHECK}(bytea, text, uuid)`],
     );
     expect(rows[0]).toEqual({ app: true, public: false });
   });
@@ -183,7 +222,9 @@ describe('Db.deferCheck (a cached key re-checked with the first statement of the
     expect(result).toEqual({ first: A.id, second: 0 });
     expect(rejected).toEqual([]);
     expect(sql[0]).toMatch(
-      new RegExp(`^BEGIN; SELECT public\\.${RECHECK}\\('\\\\x[0-9a-f]{64}'::bytea, '[0-9a-f]{64}'\\)$`),
+      new RegExp(
+        `^BEGIN; SELECT public\\.${RECHECK}\\('\\\\x[0-9a-f]{64}'::bytea, '[0-9a-f]{64}', '${A.id}'::uuid\\)$`,
+      ),
     );
     expect(sql.filter((s) => s.includes(RECHECK))).toHaveLength(1);
     // first transaction: opening + query (one write), COMMIT; second: BEGIN, query, COMMIT

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { CredentialRejectedError, DbUnavailableError, isUnavailable } from './db-errors.js';
 import type { DeferredOpening } from './pg-transaction.js';
 
-/** SQLSTATE raised by arca_recheck_api_key (migration 20261128010000_api_key_recheck). */
+/** SQLSTATE raised by arca_recheck_api_key (migrations 20261128010000_api_key_recheck, …030000_…_one_query). */
 const CREDENTIAL_CHANGED = 'AR001';
 
 /** Postgres refused a credential re-check: the credential changed. */

@@ -238,13 +238,13 @@ export class Db {
   }
 
   /**
-   * For a credential answered from a cache: `fn(secretHash, fingerprint)`, a SQL function that raises AR001
-   * unless the credential still has that fingerprint and sets `app.tenant_id` to `tenantId`, is sent with the
-   * first statement of the request's first transaction for `tenantId` (one socket write, no round trip of its
-   * own), or on its own before the response if the request opens none (confirmRequestScope). A failed check
-   * calls `rejected` and fails that transaction (or the response) with CredentialRejectedError. Returns false,
-   * and defers nothing, outside a request scope or for a second credential in one request: the caller then
-   * looks the credential up instead.
+   * For a credential answered from a cache: `fn(secretHash, fingerprint, tenantId)`, a SQL function that raises
+   * AR001 unless tenant `tenantId` has that credential with that fingerprint, and sets `app.tenant_id` to
+   * `tenantId`, is sent with the first statement of the request's first transaction for `tenantId` (one socket
+   * write, no round trip of its own), or on its own before the response if the request opens none
+   * (confirmRequestScope). A failed check calls `rejected` and fails that transaction (or the response) with
+   * CredentialRejectedError. Returns false, and defers nothing, outside a request scope or for a second
+   * credential in one request: the caller then looks the credential up instead.
    */
   deferCheck(
     tenantId: string,
@@ -259,9 +259,9 @@ export class Db {
     const request = this.requests.getStore();
     if (!request || request.lookupStarted || request.ended || this.als.getStore()) return false;
     request.lookupStarted = true;
-    // Hex of our own HMAC output and a validated fingerprint: [0-9a-f] only, safe as literals.
+    // Hex of our own HMAC output, a validated fingerprint and a validated UUID: safe as literals.
     const hex = Buffer.from(secretHash).toString('hex');
-    const statement = `SELECT public.${fn}('\\x${hex}'::bytea, '${fingerprint}')`;
+    const statement = `SELECT public.${fn}('\\x${hex}'::bytea, '${fingerprint}', '${tenantId}'::uuid)`;
     // `rejected` runs outside the refused request: what it starts (an audit record) is not refused with it.
     request.check = new CredentialCheck(tenantId, statement, () =>
       this.requests.exit(() => this.als.exit(rejected)),
