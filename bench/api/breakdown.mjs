@@ -18,6 +18,12 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
   const keyHash = new TokenHasher(Buffer.from(pepper, 'hex')).hash(seed.apiKey);
   const { tenantId, userId } = seed.fixedContext;
   const modelId = seed.modelId;
+  const [{ fingerprint }] = await app.lookup('SELECT * FROM arca_resolve_api_key_scoped($1::bytea)', [
+    keyHash,
+  ]);
+  const keyChanged = () => {
+    throw new Error('breakdown: the cached key was refused');
+  };
   const found = (row) => {
     if (row?.id !== modelId) throw new Error('breakdown: model not found');
   };
@@ -63,12 +69,24 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
       },
     ],
     [
-      'secure request: lookupAndBegin + tenantTransaction(find)',
+      'secure request, key not cached: lookupAndBegin + tenantTransaction(find)',
       3,
       () =>
         asRequest(app, async () => {
           const rows = await app.lookupAndBegin('arca_resolve_api_key_scoped', keyHash);
           if (rows.length !== 1) throw new Error('breakdown: key not resolved');
+          const repo = new ModelsRepository(app);
+          found(await app.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
+        }),
+    ],
+    [
+      'secure request, cached key: deferCheck + tenantTransaction(find) (now)',
+      3,
+      () =>
+        asRequest(app, async () => {
+          if (!app.deferCheck(tenantId, 'arca_recheck_api_key', keyHash, fingerprint, keyChanged)) {
+            throw new Error('breakdown: re-check not deferred');
+          }
           const repo = new ModelsRepository(app);
           found(await app.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
         }),
@@ -108,10 +126,11 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
   });
 }
 
-/** `fn` as the HTTP hooks in create-app run a request: in a request scope, ended afterwards. */
+/** `fn` as the HTTP hooks in create-app run a request: in a request scope, confirmed and ended afterwards. */
 async function asRequest(db, fn) {
   const key = {};
   await new Promise((resolve, reject) => db.requestScope(key, () => void fn().then(resolve, reject)));
+  await db.confirmRequestScope(key);
   await db.endRequestScope(key);
 }
 

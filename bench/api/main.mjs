@@ -14,6 +14,7 @@ import { acquireDatabase, withClient } from '../lib/postgres.mjs';
 import { fmt, machineInfo, measure, median } from '../lib/load.mjs';
 import { summarizeProfile } from '../lib/profile-summary.mjs';
 import { cpuMs, machineCpu, snapshot } from '../lib/cpu.mjs';
+import { hashGauge } from '../lib/gauge.mjs';
 import { breakdown } from './breakdown.mjs';
 import { parseVariant } from './variants.mjs';
 
@@ -36,6 +37,7 @@ export async function run(opts) {
   mkdirSync(join(outDir, 'logs'), { recursive: true });
   const started = Date.now();
   const machine = machineInfo();
+  const gaugeStart = hashGauge();
   const restorePriority = opts.nice ? raisePriority(opts.nice) : () => {};
   const db = await acquireDatabase(opts.repo);
   // Backends fork from the postmaster and inherit its priority.
@@ -57,7 +59,7 @@ export async function run(opts) {
     console.log(
       `# machine: ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memGiB} GiB, Node ${machine.node}, ` +
         `PostgreSQL ${db.version} (${db.embedded ? 'embedded, same host' : 'DATABASE_URL'}), ` +
-        `loadavg ${machine.loadavg.join(' ')}`,
+        `loadavg ${machine.loadavg.join(' ')}, speed gauge ${fmt.s(gaugeStart)} s (bare SHA-256 of 1M × 551 B)`,
     );
     console.log(
       `# data: ${TENANTS} tenants × ${MODELS_PER_TENANT} models; ARCA_DB_POOL_MAX=${opts.pool}; ` +
@@ -172,6 +174,8 @@ export async function run(opts) {
           `cpu/req: ${fmtCpu(r.cpuPerRequestMs)}  (rounds ${r.rounds.join(', ')} req/s)`,
       );
     }
+    const gaugeEnd = hashGauge();
+    console.log(`# speed gauge after the rounds: ${fmt.s(gaugeEnd)} s (before: ${fmt.s(gaugeStart)} s)`);
     const foreign = Math.max(...servers.flatMap((s) => s.rounds.map((r) => r.foreignCpu)));
     console.log(
       `# foreign CPU (other processes on this machine) during measurement: up to ${(100 * foreign).toFixed(0)}%` +
@@ -218,7 +222,7 @@ export async function run(opts) {
           bench: 'api',
           date: new Date(started).toISOString(),
           opts,
-          machine,
+          machine: { ...machine, gaugeSeconds: [gaugeStart, gaugeEnd] },
           pg: db.version,
           results,
           verdict,

@@ -64,4 +64,5 @@ export function machineInfo() {
 export const fmt = {
   rps: (n) => n.toFixed(0),
   ms: (n) => (Number.isInteger(n) ? String(n) : n.toFixed(1)),
+  s: (n) => n.toFixed(2),
 };
