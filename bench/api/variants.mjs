@@ -96,6 +96,9 @@ class BypassDb extends Db {
   tenantTransaction(_tenantId, fn) {
     return fn();
   }
+  readTransaction(_tenantId, fn) {
+    return fn();
+  }
   scopedTransaction(_scope, fn) {
     return fn();
   }

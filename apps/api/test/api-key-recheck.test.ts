@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { insertRawTenant, rawTenant } from './support/db-fixtures.js';
+import * as support from './support/db-traffic.js';
 import { CredentialRejectedError, Db, DbScopeError, createPrismaClient, poolOf } from '@arca/api-db';
 
 // A cached API key re-checked in the request's own transaction (ADR 0011): Db.deferCheck and the SQL functions
@@ -54,56 +55,9 @@ async function newKey(t: typeof A): Promise<Key> {
 
 const revoke = (k: Key) => admin.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [k.id]);
 
-/** Runs `fn` as one request: the request scope, its confirmation (as the onSend hook does), its end. */
-async function asRequest<T>(fn: (key: object) => Promise<T>): Promise<T> {
-  const key = {};
-  try {
-    const result = await new Promise<T>((resolve, reject) =>
-      db.requestScope(key, () => void fn(key).then(resolve, reject)),
-    );
-    await db.confirmRequestScope(key);
-    return result;
-  } finally {
-    await db.endRequestScope(key);
-  }
-}
-
-/** Counts socket writes and statements sent on the pool's one connection while `fn` runs. */
-async function traffic<T>(fn: () => Promise<T>): Promise<{ result: T; writes: number; sql: string[] }> {
-  const pool = poolOf(db.client);
-  const conn = (await pool.connect()) as pg.PoolClient & { connection: { stream: Socket } };
-  conn.release();
-  const stream = conn.connection.stream as Socket & {
-    _write: (...a: unknown[]) => unknown;
-    _writev: (...a: unknown[]) => unknown;
-  };
-  const write = stream._write;
-  const writev = stream._writev;
-  const query = conn.query;
-  let writes = 0;
-  const sql: string[] = [];
-  stream._write = (...a: unknown[]) => (writes++, write.apply(stream, a));
-  stream._writev = (...a: unknown[]) => (writes++, writev.apply(stream, a));
-  conn.query = ((config: string | { text: string }, ...rest: unknown[]) => {
-    sql.push(typeof config === 'string' ? config : config.text);
-    return (query as (...a: unknown[]) => unknown).call(conn, config, ...rest);
-  }) as typeof conn.query;
-  try {
-    return { result: await fn(), writes, sql };
-  } finally {
-    stream._write = write;
-    stream._writev = writev;
-    conn.query = query;
-  }
-}
-
-const settingAndVisible = async (): Promise<{ v: string; n: number }> => {
-  const rows = await db.lookup<{ v: string | null; n: string }>(
-    `SELECT current_setting('app.tenant_id', true) AS v, (SELECT count(*) FROM models) AS n`,
-    [],
-  );
-  return { v: rows[0]!.v ?? '', n: Number(rows[0]!.n) };
-};
+const asRequest = <T>(fn: (key: object) => Promise<T>) => support.asRequest(db, fn);
+const traffic = <T>(fn: () => Promise<T>) => support.traffic(db, fn);
+const settingAndVisible = () => support.settingAndVisible(db);
 
 const refused = (error: unknown) => (error as { code?: string }).code;
 

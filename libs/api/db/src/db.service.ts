@@ -4,7 +4,13 @@ import { isUuid } from '@arca/contracts';
 import { poolOf, type PrismaClient, type TxClient } from './prisma-client.js';
 import { ConnectionLane } from './connection-lane.js';
 import { DbUnavailableError, isUnavailable } from './db-errors.js';
-import { DbScopeError, PgTransaction, type ActiveTransaction, type DbScope } from './pg-transaction.js';
+import {
+  DbScopeError,
+  PgTransaction,
+  type ActiveTransaction,
+  type DbScope,
+  type DeferredOpening,
+} from './pg-transaction.js';
 import { CredentialCheck } from './credential-check.js';
 import { statementName } from './statement-names.js';
 import { TransactionGate } from './transaction-gate.js';
@@ -71,7 +77,22 @@ export class Db {
    * Runs `fn` in one transaction scoped to `tenantId`; nested calls for the same tenant join it. The first call
    * of a request adopts the transaction its credential lookup opened for this tenant (lookupAndBegin).
    */
-  async tenantTransaction<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
+  tenantTransaction<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
+    return this.transaction(tenantId, fn, false);
+  }
+
+  /**
+   * Like tenantTransaction, for work that only reads: each statement runs as a read-only transaction of its own,
+   * sent in one socket write with what opens it and its COMMIT (PgTransaction.readOnly), so the work costs one
+   * round trip per statement and none besides. Postgres refuses writes and row locks in it (SQLSTATE 25006) and
+   * insertAtCommit throws; a transaction-level advisory lock would end with its statement, so take none here.
+   * Nested calls, of either kind, join the open transaction in its mode.
+   */
+  readTransaction<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
+    return this.transaction(tenantId, fn, true);
+  }
+
+  private async transaction<T>(tenantId: string, fn: () => Promise<T>, readOnly: boolean): Promise<T> {
     const active = this.als.getStore();
     if (active) {
       if (active.scope.tenantId !== tenantId) {
@@ -83,12 +104,15 @@ export class Db {
     const check = request?.check;
     if (check && !check.confirmed) {
       check.assertNotRejected();
-      if (check.tenantId === tenantId) return this.checkedTransaction(check, fn);
+      if (check.tenantId === tenantId) {
+        return this.deferredTransaction(tenantId, check.opening(), fn, readOnly);
+      }
     }
     const pending = request?.pending;
     if (pending?.tenantId === tenantId && pending.transaction.isOpen) {
       request!.pending = undefined;
       try {
+        if (readOnly) pending.transaction.readOnly(reopenSql(tenantId));
         return noteCommit(request, await pending.transaction.run(this.als, fn));
       } catch (error) {
         throw isUnavailable(error) ? new DbUnavailableError(error) : error;
@@ -96,6 +120,7 @@ export class Db {
         pending.settle();
       }
     }
+    if (readOnly) return this.deferredTransaction(tenantId, null, fn, true);
     return this.scopedTransaction({ tenantId }, fn);
   }
 
@@ -138,6 +163,7 @@ export class Db {
   async rescope(scope: DbScope): Promise<void> {
     const active = this.als.getStore();
     if (!active) throw new DbScopeError('no transaction is open');
+    if (active.readOnly) throw new DbScopeError('a read-only transaction cannot change its settings');
     checkScope(scope);
     const next = { ...active.scope, ...scope };
     await active.query({
@@ -171,7 +197,9 @@ export class Db {
    * trigger, a constraint) surface from the transaction's commit, which then rolls back.
    */
   insertAtCommit(tenantId: string, table: string, row: Record<string, CommitValue>): void {
-    this.openFor(tenantId).atCommit.push(commitInsert(tenantId, table, row));
+    const active = this.openFor(tenantId);
+    if (active.readOnly) throw new DbScopeError('a read-only transaction cannot write');
+    active.atCommit.push(commitInsert(tenantId, table, row));
   }
 
   /** The open transaction whatever its scope (authentication flows only). */
@@ -307,21 +335,28 @@ export class Db {
   }
 
   /**
-   * A transaction of the credential's tenant whose opening carries the credential's re-check (deferCheck), sent
-   * with its first statement.
+   * A transaction for `tenantId` that sends nothing before its first statement: either its opening carries the
+   * request's credential re-check (deferCheck) and goes out with that statement, or it is read-only and every
+   * statement opens its own transaction (readTransaction), or both.
    */
-  private async checkedTransaction<T>(check: CredentialCheck, fn: () => Promise<T>): Promise<T> {
-    await this.closePending(this.requests.getStore());
+  private async deferredTransaction<T>(
+    tenantId: string,
+    opening: DeferredOpening | null,
+    fn: () => Promise<T>,
+    readOnly: boolean,
+  ): Promise<T> {
+    checkScope({ tenantId });
+    const request = this.requests.getStore();
+    if (!opening) await request?.check?.settle(this.pool); // a check for another tenant goes first, on its own
+    await this.closePending(request);
     try {
       return await this.gate.run(async () => {
-        const transaction = await PgTransaction.openDeferred(
-          this.pool,
-          this.takeLane(),
-          this.freeLane,
-          check.opening(),
-        );
-        transaction.active.scope = { tenantId: check.tenantId, userId: null };
-        return noteCommit(this.requests.getStore(), await transaction.run(this.als, fn));
+        const transaction = await PgTransaction.openDeferred(this.pool, this.takeLane(), this.freeLane, {
+          opening,
+          reopen: readOnly ? reopenSql(tenantId) : null,
+        });
+        transaction.active.scope = { tenantId, userId: null };
+        return noteCommit(request, await transaction.run(this.als, fn));
       });
     } catch (error) {
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;
@@ -381,6 +416,11 @@ function checkScope(scope: DbScope): void {
     const value = scope[key];
     if (value && !isUuid(value)) throw new DbScopeError(`${key} must be a UUID`);
   }
+}
+
+/** What opens each statement's transaction in read-only mode (`tenantId` validated by the caller). */
+function reopenSql(tenantId: string): string {
+  return `BEGIN READ ONLY; ${scopeSql({ tenantId })}`;
 }
 
 /** The settings of a UUID-only scope as literals (checkScope validated them). */

@@ -23,6 +23,8 @@ export interface ActiveTransaction {
   closed: boolean;
   /** Rows to insert in the COMMIT message (Db.insertAtCommit). */
   atCommit: CommitInsert[];
+  /** Every statement runs and commits on its own, read-only (PgTransaction.readOnly). */
+  readOnly: boolean;
 }
 
 export class DbScopeError extends Error {
@@ -64,6 +66,14 @@ export class PgTransaction {
   /** Set until the deferred opening has been sent; `opened` settles once Postgres has answered it. */
   private opening: DeferredOpening | null = null;
   private opened: Promise<void> | null = null;
+  /** A transaction is open on the connection (BEGIN has been executed and not yet ended). */
+  private begun = false;
+  /** Read-only mode (see readOnly): the message that opens each statement's own transaction. */
+  private reopen: string | null = null;
+  /** Read-only mode: settles when the statement sent last has been answered; statements go out one at a time. */
+  private tail: Promise<void> = Promise.resolve();
+  /** Read-only mode: some statement's message failed, so the connection's state is not known to be clean. */
+  private unclean = false;
   private credentialRejected = false;
   private readonly timer: NodeJS.Timeout;
   private readonly onError = (): void => undefined; // surfaces on the next query; unhandled, it would crash
@@ -81,6 +91,7 @@ export class PgTransaction {
       scope: {},
       closed: false,
       atCommit: [],
+      readOnly: false,
     };
     this.active.tx = lane.clientFor(this.active);
     // Like Prisma's interactive-transaction timeout: closing the connection makes Postgres roll back.
@@ -98,6 +109,7 @@ export class PgTransaction {
     sql: string,
   ): Promise<{ transaction: PgTransaction; results: pg.QueryResult[] }> {
     const transaction = await PgTransaction.checkout(pool, lane, freeLane);
+    transaction.begun = true;
     try {
       const out = (await transaction.conn.query(sql)) as pg.QueryResult | pg.QueryResult[];
       return { transaction, results: Array.isArray(out) ? out : [out] };
@@ -108,18 +120,23 @@ export class PgTransaction {
   }
 
   /**
-   * Checks out a connection without a round trip: `opening` is sent with the transaction's first statement, in
-   * the same socket write (pipelined), or prefixed to its COMMIT or ROLLBACK if it has none. Until Postgres has
-   * answered the opening, nothing the transaction read is handed out.
+   * Checks out a connection without a round trip. `opening` is sent with the transaction's first statement, in
+   * the same socket write (pipelined), or prefixed to its COMMIT or ROLLBACK if it has none; until Postgres has
+   * answered it, nothing the transaction read is handed out. With `reopen`, the transaction is read-only (see
+   * readOnly) and `opening`, if any, goes out with its first statement. One of the two is required: nothing is
+   * ever sent outside a transaction.
    */
   static async openDeferred(
     pool: pg.Pool,
     lane: ConnectionLane,
     freeLane: (lane: ConnectionLane) => void,
-    opening: DeferredOpening,
+    { opening, reopen }: { opening: DeferredOpening | null; reopen: string | null },
   ): Promise<PgTransaction> {
+    if (!opening && !reopen) throw new DbScopeError('a deferred transaction needs an opening');
+    if (reopen) assertReopen(reopen);
     const transaction = await PgTransaction.checkout(pool, lane, freeLane);
     transaction.opening = opening;
+    if (reopen) transaction.readOnly(reopen);
     return transaction;
   }
 
@@ -141,6 +158,20 @@ export class PgTransaction {
 
   get isOpen(): boolean {
     return !this.released;
+  }
+
+  /**
+   * Read-only mode, for work that only reads (Db.readTransaction); call before `run`. Each statement becomes a
+   * read-only transaction of its own, sent in one socket write with what opens it and its COMMIT: the deferred
+   * opening with `SET TRANSACTION READ ONLY` for the first statement (or that alone if BEGIN has already run),
+   * `reopen` (`BEGIN READ ONLY` and the transaction's settings) for the next ones. One round trip per statement
+   * and none besides. Under READ COMMITTED every statement takes its own snapshot anyway, so the work sees nothing
+   * less consistent; Postgres refuses writes and row locks (SQLSTATE 25006), and insertAtCommit refuses to queue.
+   */
+  readOnly(reopen: string): void {
+    assertReopen(reopen);
+    this.reopen = reopen;
+    this.active.readOnly = true;
   }
 
   async run<T>(als: AsyncLocalStorage<ActiveTransaction>, fn: () => Promise<T>): Promise<T> {
@@ -166,6 +197,7 @@ export class PgTransaction {
   private async query<R extends pg.QueryResultRow>(
     config: pg.QueryConfig | string,
   ): Promise<pg.QueryResult<R>> {
+    if (this.reopen !== null) return this.committedAlone<R>(config);
     if (this.opening) return this.pipelineOpening<R>(this.opening, config);
     if (this.opened) await this.opened;
     return this.conn.query<R>(config);
@@ -173,9 +205,13 @@ export class PgTransaction {
 
   /** The simple-protocol message that ends the transaction, after a deferred opening never sent (one message). */
   private async end(message: string): Promise<void> {
+    await this.tail;
     const opening = this.opening;
+    if (this.reopen !== null && !opening && !this.begun) return; // every statement has committed on its own
     if (!opening) {
-      await this.query(message);
+      if (this.opened) await this.opened;
+      await this.conn.query(message);
+      this.begun = false;
       return;
     }
     this.opening = null;
@@ -186,44 +222,82 @@ export class PgTransaction {
   }
 
   /**
-   * Sends the deferred opening and `config` in one socket write: pg's pipeline mode lets the second query go out
-   * before the first is answered, and corking the socket makes both one write. `config`'s result is returned
-   * only if the opening succeeded; otherwise the opening's error is thrown (Postgres refused the statement
-   * behind it unexecuted, the transaction being aborted).
+   * Sends the deferred opening and `config` in one socket write (see pipeline). `config`'s result is returned only
+   * if the opening succeeded; otherwise the opening's error is thrown (Postgres refused the statement behind it
+   * unexecuted, the transaction being aborted).
    */
   private async pipelineOpening<R extends pg.QueryResultRow>(
     opening: DeferredOpening,
     config: pg.QueryConfig | string,
   ): Promise<pg.QueryResult<R>> {
     this.opening = null;
+    const answered = this.pipeline([opening.sql, config]);
+    this.opened = answered.then(([first]) => {
+      if (first!.status === 'rejected') this.openingFailed(first!.reason, opening);
+      opening.confirmed();
+    });
+    await this.opened;
+    return resultOf((await answered)[1]!) as pg.QueryResult<R>;
+  }
+
+  /** Read-only mode: `config` as a transaction of its own, after the statement before it (see readOnly). */
+  private committedAlone<R extends pg.QueryResultRow>(
+    config: pg.QueryConfig | string,
+  ): Promise<pg.QueryResult<R>> {
+    const result = this.tail.then(async () => {
+      const opening = this.opening;
+      this.opening = null;
+      const prefix = opening
+        ? `${opening.sql}; SET TRANSACTION READ ONLY`
+        : this.begun
+          ? 'SET TRANSACTION READ ONLY'
+          : this.reopen!;
+      this.begun = false; // the COMMIT below ends the transaction, whatever happens before it
+      const [first, main, commit] = await this.pipeline([prefix, config, 'COMMIT']);
+      if ([first, main, commit].some((r) => r!.status === 'rejected')) this.unclean = true;
+      if (first!.status === 'rejected') {
+        if (opening) this.openingFailed(first!.reason, opening);
+        throw first!.reason;
+      }
+      opening?.confirmed();
+      const rows = resultOf(main!) as pg.QueryResult<R>;
+      resultOf(commit!);
+      return rows;
+    });
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /**
+   * Sends `configs` in one socket write: pg's pipeline mode lets a query go out before the previous one is
+   * answered, and corking the socket makes them one write. Settles once every query sent has been answered.
+   */
+  private async pipeline(
+    configs: (pg.QueryConfig | string)[],
+  ): Promise<PromiseSettledResult<pg.QueryResult>[]> {
     const conn = this.conn as PipelinedClient;
     const stream = conn.connection.stream;
-    let first: Promise<unknown> | undefined;
-    let main: Promise<pg.QueryResult<R>> | undefined;
-    let thrown: unknown;
+    const sent: Promise<pg.QueryResult>[] = [];
+    let failure: { error: unknown } | undefined;
     conn.pipeline = true;
     stream.cork();
     try {
-      first = conn.query(opening.sql);
-      main = conn.query<R>(config);
+      for (const config of configs) sent.push(conn.query(config));
     } catch (error) {
-      thrown = error; // not expected: pg reports bad queries through the promise
+      failure = { error }; // not expected: pg reports bad queries through the promise
     } finally {
       stream.uncork();
     }
-    if (!first || !main) {
-      conn.pipeline = false; // the opening, if it went out, is already the active query
-      await first?.catch((error: unknown) => this.noteOpeningError(error, opening));
-      throw this.credentialRejected ? new CredentialRejectedError() : thrown;
-    }
-    const settled = Promise.allSettled([first, main]).then(([a]) => {
-      conn.pipeline = false;
-      if (a.status === 'rejected') this.openingFailed(a.reason, opening);
-      opening.confirmed();
-    });
-    this.opened = settled;
-    await settled;
-    return main;
+    if (failure) conn.pipeline = false; // what went out is already queued as active queries
+    const settled = await Promise.allSettled(sent);
+    conn.pipeline = false;
+    const unsent = configs
+      .slice(sent.length)
+      .map(() => ({ status: 'rejected' as const, reason: failure?.error }));
+    return [...settled, ...unsent];
   }
 
   private openingFailed(error: unknown, opening: DeferredOpening): never {
@@ -249,6 +323,11 @@ export class PgTransaction {
 
   private async rollback(): Promise<void> {
     if (this.released) return;
+    await this.tail;
+    if (this.reopen !== null && !this.opening && !this.begun && !this.unclean) {
+      this.release(false); // every statement sent has committed or rolled back on its own
+      return;
+    }
     // A deferred opening not sent yet still goes out (a rare path, so in its own round trip): the credential is
     // re-checked even when fn failed before its first statement, and a changed one is reported as such.
     const opening = this.opening;
@@ -278,6 +357,17 @@ export class PgTransaction {
     this.conn.release(destroy);
     this.endedResolve();
   }
+}
+
+function assertReopen(reopen: string): void {
+  if (!reopen.startsWith('BEGIN READ ONLY;')) {
+    throw new DbScopeError('reopen must start with BEGIN READ ONLY');
+  }
+}
+
+function resultOf(result: PromiseSettledResult<pg.QueryResult>): pg.QueryResult {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }
 
 const timeoutError = (): DbScopeError =>

@@ -39,7 +39,7 @@ export class ModelsService {
 
   /** A model the principal can see, or NOT_FOUND (never FORBIDDEN: no existence oracle). */
   async get(ctx: TenantContext, id: string): Promise<ModelModel> {
-    return this.db.tenantTransaction(ctx.tenantId, () => this.authorize(ctx, id, Permission.ModelsRead));
+    return this.db.readTransaction(ctx.tenantId, () => this.authorize(ctx, id, Permission.ModelsRead));
   }
 
   async list(
@@ -53,7 +53,7 @@ export class ModelsService {
       tags: args.tags ? normalizeTags(args.tags) : undefined,
       includeArchived: args.includeArchived ?? false,
     };
-    const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
+    const rows = await this.db.readTransaction(ctx.tenantId, () =>
       this.models.page(ctx.tenantId, modelVisibilityFilter(ctx), search, size + 1, after),
     );
     const { page, hasNextPage } = slicePage(rows, size);
