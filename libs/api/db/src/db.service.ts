@@ -30,6 +30,12 @@ interface Pending {
   settle: () => void;
 }
 
+/** What Db keeps per async context. */
+interface DbContext {
+  request?: RequestScope;
+  active?: ActiveTransaction;
+}
+
 /** One HTTP request (see requestScope). */
 interface RequestScope {
   pending?: Pending;
@@ -48,9 +54,12 @@ interface RequestScope {
  * refuses to hand out a transaction scoped to another tenant.
  */
 export class Db {
-  private readonly als = new AsyncLocalStorage<ActiveTransaction>();
+  /**
+   * Per async context, the HTTP request's scope and the transaction open in this context: one store, not two,
+   * since every promise created pays for each AsyncLocalStorage in use.
+   */
+  private readonly context = new AsyncLocalStorage<DbContext>();
 
-  private readonly requests = new AsyncLocalStorage<RequestScope>();
   private readonly requestScopes = new WeakMap<object, RequestScope>();
 
   private readonly gate: TransactionGate;
@@ -93,14 +102,14 @@ export class Db {
   }
 
   private async transaction<T>(tenantId: string, fn: () => Promise<T>, readOnly: boolean): Promise<T> {
-    const active = this.als.getStore();
+    const active = this.openTransaction;
     if (active) {
       if (active.scope.tenantId !== tenantId) {
         throw new DbScopeError('a transaction for another tenant is already open');
       }
       return fn();
     }
-    const request = this.requests.getStore();
+    const request = this.currentRequest;
     const check = request?.check;
     if (check && !check.confirmed) {
       check.assertNotRejected();
@@ -113,7 +122,7 @@ export class Db {
       request!.pending = undefined;
       try {
         if (readOnly) pending.transaction.readOnly(reopenSql(tenantId));
-        return noteCommit(request, await pending.transaction.run(this.als, fn));
+        return noteCommit(request, await pending.transaction.run(this.enter, fn));
       } catch (error) {
         throw isUnavailable(error) ? new DbUnavailableError(error) : error;
       } finally {
@@ -126,11 +135,11 @@ export class Db {
 
   /** Runs `fn` in one transaction with the given policy settings (authentication and provisioning flows). */
   async scopedTransaction<T>(scope: DbScope, fn: () => Promise<T>): Promise<T> {
-    if (this.als.getStore()) throw new DbScopeError('nested scoped transactions are not supported');
+    if (this.openTransaction) throw new DbScopeError('nested scoped transactions are not supported');
     checkScope(scope);
-    await this.requests.getStore()?.check?.settle(this.pool);
+    await this.currentRequest?.check?.settle(this.pool);
     // Never hold a pending transaction's slot while waiting for another one.
-    await this.closePending(this.requests.getStore());
+    await this.closePending(this.currentRequest);
     const uuidsOnly = !scope.loginEmail && !scope.authLookup;
     try {
       const result = await this.gate.run(async () => {
@@ -138,14 +147,14 @@ export class Db {
         const { transaction } = await this.open(uuidsOnly ? `BEGIN; ${scopeSql(scope)}` : 'BEGIN');
         if (uuidsOnly) {
           transaction.active.scope = { tenantId: scope.tenantId ?? null, userId: scope.userId ?? null };
-          return transaction.run(this.als, fn);
+          return transaction.run(this.enter, fn);
         }
-        return transaction.run(this.als, async () => {
+        return transaction.run(this.enter, async () => {
           await this.rescope(scope);
           return fn();
         });
       });
-      return noteCommit(this.requests.getStore(), result);
+      return noteCommit(this.currentRequest, result);
     } catch (error) {
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;
     }
@@ -161,7 +170,7 @@ export class Db {
 
   /** Changes the settings of the open transaction (e.g. once login has identified the user and tenant). */
   async rescope(scope: DbScope): Promise<void> {
-    const active = this.als.getStore();
+    const active = this.openTransaction;
     if (!active) throw new DbScopeError('no transaction is open');
     if (active.readOnly) throw new DbScopeError('a read-only transaction cannot change its settings');
     checkScope(scope);
@@ -204,18 +213,18 @@ export class Db {
 
   /** The open transaction whatever its scope (authentication flows only). */
   currentTx(): TxClient {
-    const active = this.als.getStore();
+    const active = this.openTransaction;
     if (!active) throw new DbScopeError('no transaction is open');
     return active.tx;
   }
 
   /** Runs `fn` as if no transaction were open (records that must survive the caller's rollback). */
   outsideTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    return this.als.exit(fn);
+    return this.context.run({ request: this.currentRequest }, fn);
   }
 
   get inTransaction(): boolean {
-    return this.als.getStore() !== undefined;
+    return this.openTransaction !== undefined;
   }
 
   /**
@@ -234,9 +243,9 @@ export class Db {
    * request scope, or for a second lookup in one request, this is a plain `lookup`.
    */
   async lookupAndBegin<R extends pg.QueryResultRow>(fn: string, secretHash: Uint8Array): Promise<R[]> {
-    const request = this.requests.getStore();
+    const request = this.currentRequest;
     if (!/^[a-z_]+$/.test(fn)) throw new DbScopeError('invalid lookup function name');
-    if (!request || request.lookupStarted || request.ended || this.als.getStore()) {
+    if (!request || request.lookupStarted || request.ended || this.openTransaction) {
       return this.lookup<R>(`SELECT * FROM ${fn}($1::bytea)`, [secretHash]);
     }
     request.lookupStarted = true;
@@ -284,16 +293,14 @@ export class Db {
     if (!isUuid(tenantId)) throw new DbScopeError('tenantId must be a UUID');
     if (!/^[a-z_]+$/.test(fn)) throw new DbScopeError('invalid check function name');
     if (!/^[0-9a-f]{64}$/.test(fingerprint)) throw new DbScopeError('invalid credential fingerprint');
-    const request = this.requests.getStore();
-    if (!request || request.lookupStarted || request.ended || this.als.getStore()) return false;
+    const request = this.currentRequest;
+    if (!request || request.lookupStarted || request.ended || this.openTransaction) return false;
     request.lookupStarted = true;
     // Hex of our own HMAC output, a validated fingerprint and a validated UUID: safe as literals.
     const hex = Buffer.from(secretHash).toString('hex');
     const statement = `SELECT public.${fn}('\\x${hex}'::bytea, '${fingerprint}', '${tenantId}'::uuid)`;
     // `rejected` runs outside the refused request: what it starts (an audit record) is not refused with it.
-    request.check = new CredentialCheck(tenantId, statement, () =>
-      this.requests.exit(() => this.als.exit(rejected)),
-    );
+    request.check = new CredentialCheck(tenantId, statement, () => this.context.exit(rejected));
     return true;
   }
 
@@ -313,7 +320,7 @@ export class Db {
   requestScope(key: object, fn: () => void): void {
     const scope: RequestScope = { lookupStarted: false, ended: false };
     this.requestScopes.set(key, scope);
-    this.requests.run(scope, fn);
+    this.context.run({ request: scope }, fn);
   }
 
   /** Whether a transaction of the request (keyed as in requestScope) has committed. */
@@ -346,7 +353,7 @@ export class Db {
     readOnly: boolean,
   ): Promise<T> {
     checkScope({ tenantId });
-    const request = this.requests.getStore();
+    const request = this.currentRequest;
     if (!opening) await request?.check?.settle(this.pool); // a check for another tenant goes first, on its own
     await this.closePending(request);
     try {
@@ -356,7 +363,7 @@ export class Db {
           reopen: readOnly ? reopenSql(tenantId) : null,
         });
         transaction.active.scope = { tenantId, userId: null };
-        return noteCommit(request, await transaction.run(this.als, fn));
+        return noteCommit(request, await transaction.run(this.enter, fn));
       });
     } catch (error) {
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;
@@ -365,7 +372,7 @@ export class Db {
 
   /** The transaction open in this context, which must be scoped to `tenantId`. */
   private activeFor(tenantId: string): ActiveTransaction {
-    const active = this.als.getStore();
+    const active = this.openTransaction;
     if (!active) throw new DbScopeError('no transaction is open; wrap the call in tenantTransaction()');
     if (active.scope.tenantId !== tenantId) {
       throw new DbScopeError('the open transaction belongs to another tenant');
@@ -395,10 +402,22 @@ export class Db {
   private takeLane(): ConnectionLane {
     const free = this.freeLanes.pop();
     if (free) return free;
-    const lane = new ConnectionLane(() => this.als.getStore());
+    const lane = new ConnectionLane(() => this.openTransaction);
     this.lanes.push(lane);
     return lane;
   }
+
+  private get openTransaction(): ActiveTransaction | undefined {
+    return this.context.getStore()?.active;
+  }
+
+  private get currentRequest(): RequestScope | undefined {
+    return this.context.getStore()?.request;
+  }
+
+  /** Runs `fn` with `active` as this context's transaction, in the same request scope. */
+  private readonly enter = <R>(active: ActiveTransaction, fn: () => Promise<R>): Promise<R> =>
+    this.context.run({ request: this.currentRequest, active }, fn);
 
   private readonly freeLane = (lane: ConnectionLane): void => {
     this.freeLanes.push(lane);

@@ -1,4 +1,3 @@
-import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import type { TxClient } from './prisma-client.js';
@@ -174,12 +173,16 @@ export class PgTransaction {
     this.active.readOnly = true;
   }
 
-  async run<T>(als: AsyncLocalStorage<ActiveTransaction>, fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` with this transaction as its context's (`enter`), then commits; rolls back if anything fails. */
+  async run<T>(
+    enter: <R>(active: ActiveTransaction, fn: () => Promise<R>) => Promise<R>,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     if (this.released) throw timeoutError(); // the lane may already serve another transaction
     this.lane.bind(this.active);
     try {
       // `async`: fn may return a lazy PrismaPromise, which must start (`then`) inside the transaction's context.
-      const result = await als.run(this.active, async () => fn());
+      const result = await enter(this.active, async () => fn());
       if (this.timedOut) throw timeoutError();
       clearTimeout(this.timer);
       await this.end(commitMessage(this.active.atCommit));
