@@ -14,7 +14,7 @@ export class ModelGrantsService {
   ) {}
 
   list(ctx: TenantContext, modelId: string): Promise<GrantRow[]> {
-    return this.db.tenantTransaction(ctx.tenantId, async () => {
+    return this.db.readTransaction(ctx.tenantId, async () => {
       await this.requireModel(ctx, modelId);
       return this.grants.list(ctx.tenantId, modelId);
     });

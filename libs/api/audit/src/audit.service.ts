@@ -57,7 +57,7 @@ export class AuditService {
     const size = pageSize(args.first);
     const newestFirst = args.newestFirst ?? true;
     const afterSeq = args.after ? seqCursor(args.after) : undefined;
-    const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
+    const rows = await this.db.readTransaction(ctx.tenantId, () =>
       this.repo.events(
         ctx.tenantId,
         filter,
@@ -164,7 +164,7 @@ export class AuditService {
       }
       before = { createdAt: new Date(ms), id };
     }
-    const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
+    const rows = await this.db.readTransaction(ctx.tenantId, () =>
       this.repo.alerts(ctx.tenantId, size + 1, before),
     );
     const { page, hasNextPage } = slicePage(rows, size);

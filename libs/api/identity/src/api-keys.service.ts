@@ -63,7 +63,7 @@ export class ApiKeysService {
     if (all && !ctx.permissions.has(Permission.ApiKeysManage)) {
       throw forbidden(`missing permission ${Permission.ApiKeysManage}`);
     }
-    return this.db.tenantTransaction(ctx.tenantId, () =>
+    return this.db.readTransaction(ctx.tenantId, () =>
       this.keys.list(ctx.tenantId, all ? undefined : ctx.userId),
     );
   }

@@ -51,7 +51,7 @@ export class InvitationsService {
   ) {}
 
   list(ctx: TenantContext): Promise<InvitationModel[]> {
-    return this.db.tenantTransaction(ctx.tenantId, () => this.invitations.list(ctx.tenantId));
+    return this.db.readTransaction(ctx.tenantId, () => this.invitations.list(ctx.tenantId));
   }
 
   /** One-time token, valid 7 days, shown once; a new invitation replaces pending ones for the same email. */

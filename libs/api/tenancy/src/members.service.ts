@@ -31,7 +31,7 @@ export class MembersService {
     const size = pageSize(first);
     const cursor = after ? decodeTimeIdCursor(after) : undefined;
     const afterKey = cursor ? { createdAt: cursor.createdAt, userId: cursor.id } : undefined;
-    const rows = await this.db.tenantTransaction(ctx.tenantId, () =>
+    const rows = await this.db.readTransaction(ctx.tenantId, () =>
       this.members.page(ctx.tenantId, size + 1, afterKey),
     );
     const { page, hasNextPage } = slicePage(rows, size);

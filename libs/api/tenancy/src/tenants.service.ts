@@ -39,7 +39,7 @@ export class TenantsService {
   ) {}
 
   async get(ctx: TenantContext): Promise<TenantModel> {
-    const tenant = await this.db.tenantTransaction(ctx.tenantId, () => this.tenants.get(ctx.tenantId));
+    const tenant = await this.db.readTransaction(ctx.tenantId, () => this.tenants.get(ctx.tenantId));
     if (!tenant) throw notFound('tenant');
     return tenant;
   }
