@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { insertRawTenant, rawTenant } from './support/db-fixtures.js';
+import { deleteRawTenants, insertRawTenant, rawTenant } from './support/db-fixtures.js';
 import * as support from './support/db-traffic.js';
 import { CredentialRejectedError, Db, DbScopeError, createPrismaClient, poolOf } from '@arca/api-db';
 
@@ -29,8 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.close();
-  await admin.query('DELETE FROM tenants WHERE id = ANY($1::uuid[])', [[A.id, B.id]]);
-  await admin.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [[A.ownerId, B.ownerId]]);
+  await deleteRawTenants(admin, [A, B]);
   await admin.end();
 });
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 // apps/api/package.json does not list pg (it reaches the app through @arca/api-db), as in db-wall.test.ts.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { insertRawTenant, rawTenant } from './support/db-fixtures.js';
+import { deleteRawTenants, insertRawTenant, rawTenant } from './support/db-fixtures.js';
 import { CommitInsertError, Db, DbScopeError, createPrismaClient, poolOf, type TxClient } from '@arca/api-db';
 
 // Db's own transaction control (BEGIN + settings in one message on a pooled connection, COMMIT/ROLLBACK by the
@@ -36,8 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.close();
   await admin.query('DELETE FROM audit_pii WHERE tenant_id = ANY($1::uuid[])', [[A.id, B.id]]);
-  await admin.query('DELETE FROM tenants WHERE id = ANY($1::uuid[])', [[A.id, B.id]]);
-  await admin.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [[A.ownerId, B.ownerId]]);
+  await deleteRawTenants(admin, [A, B]);
   await admin.end();
 });
 

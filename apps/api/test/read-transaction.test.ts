@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { insertRawTenant, rawTenant } from './support/db-fixtures.js';
+import { deleteRawTenants, insertRawTenant, rawTenant } from './support/db-fixtures.js';
 import { asRequest, settingAndVisible, traffic } from './support/db-traffic.js';
 import { CredentialRejectedError, Db, DbScopeError, createPrismaClient } from '@arca/api-db';
 
@@ -34,8 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.close();
-  await admin.query('DELETE FROM tenants WHERE id = ANY($1::uuid[])', [[A.id, B.id]]);
-  await admin.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [[A.ownerId, B.ownerId]]);
+  await deleteRawTenants(admin, [A, B]);
   await admin.end();
 });
 

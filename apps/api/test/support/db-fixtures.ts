@@ -22,3 +22,9 @@ export async function insertRawTenant(admin: pg.Client, t: RawTenant, prefix: st
     t.ownerId,
   ]);
 }
+
+/** Deletes tenants inserted by insertRawTenant (their rows cascade) and their owners. */
+export async function deleteRawTenants(admin: pg.Client, tenants: RawTenant[]): Promise<void> {
+  await admin.query('DELETE FROM tenants WHERE id = ANY($1::uuid[])', [tenants.map((t) => t.id)]);
+  await admin.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [tenants.map((t) => t.ownerId)]);
+}
