@@ -39,6 +39,8 @@ afterAll(async () => {
 });
 
 const countModels = (tenantId: string) => db.tx(tenantId).model.count();
+/** The same count on the bare driver (its errors reach the caller unwrapped). */
+const countRaw = (tenantId: string) => db.sql(tenantId, { text: 'SELECT count(*) FROM models' });
 const codeOf = (error: unknown) => (error as { code?: string }).code;
 const clean = { v: '', n: 0 };
 const reopen = (tenantId: string) =>
@@ -193,6 +195,55 @@ describe('Db.readTransaction in a request', () => {
     }).catch((e: unknown) => ({ response: e }));
     expect(outcome).toEqual({ response: expect.any(CredentialRejectedError) });
     expect(rejected).toEqual(['changed']);
+    expect(await settingAndVisible(db)).toEqual(clean);
+  });
+
+  it('a refused check fails the rest of the work too, even where the work caught the refusal', async () => {
+    const k = await keyOfA();
+    await admin.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [k.id]);
+    const seen: unknown[] = [];
+    const { result, sql } = await traffic(db, () =>
+      asRequest(db, async () => {
+        db.deferCheck(A.id, RECHECK, k.hash, k.fingerprint, () => undefined);
+        return db
+          .readTransaction(A.id, async () => {
+            seen.push(await countRaw(A.id).catch((e: unknown) => e));
+            seen.push(await countRaw(A.id).catch((e: unknown) => e));
+            return 'finished';
+          })
+          .catch((e: unknown) => e);
+      }).catch((e: unknown) => ({ response: e })),
+    );
+    expect(seen).toEqual([expect.any(CredentialRejectedError), expect.any(CredentialRejectedError)]);
+    expect(result).toEqual({ response: expect.any(CredentialRejectedError) });
+    // Only the first statement went out; no statement ran after the refusal.
+    expect(sql.filter((q) => /count\(\*\)/i.test(q))).toHaveLength(1);
+    expect(await settingAndVisible(db)).toEqual(clean);
+  });
+
+  it('once the work has failed, a statement a sibling issues while the rollback is on its way is refused, not sent', async () => {
+    const k = await keyOfA();
+    let second: unknown = 'not run';
+    let sibling: Promise<void> = Promise.resolve();
+    const { result, sql } = await traffic(db, () =>
+      asRequest(db, async () => {
+        await db.lookupAndBegin('arca_resolve_api_key_scoped', k.hash);
+        // Adopting the lookup's transaction: failing before any statement rolls it back in a round trip.
+        return db
+          .readTransaction(A.id, () => {
+            sibling = (async () => {
+              await new Promise((resolve) => setImmediate(resolve)); // the ROLLBACK is on its way by now
+              second = await countRaw(A.id).catch((e: unknown) => e);
+            })();
+            return Promise.reject(new Error('the work failed'));
+          })
+          .catch((e: unknown) => (e as Error).message);
+      }),
+    );
+    await sibling;
+    expect(result).toBe('the work failed');
+    expect(second).toBeInstanceOf(DbScopeError);
+    expect(sql.slice(1)).toEqual(['ROLLBACK']);
     expect(await settingAndVisible(db)).toEqual(clean);
   });
 

@@ -41,7 +41,7 @@ interface RequestScope {
   pending?: Pending;
   /** A cached credential still to be re-checked (deferCheck). */
   check?: CredentialCheck;
-  /** Some transaction of the request has committed. */
+  /** Some read-write transaction of the request has committed (read-only work does not count). */
   committed?: boolean;
   lookupStarted: boolean;
   ended: boolean;
@@ -122,7 +122,8 @@ export class Db {
       request!.pending = undefined;
       try {
         if (readOnly) pending.transaction.readOnly(reopenSql(tenantId));
-        return noteCommit(request, await pending.transaction.run(this.enter, fn));
+        const result = await pending.transaction.run(this.enter, fn);
+        return readOnly ? result : noteCommit(request, result);
       } catch (error) {
         throw isUnavailable(error) ? new DbUnavailableError(error) : error;
       } finally {
@@ -323,7 +324,7 @@ export class Db {
     this.context.run({ request: scope }, fn);
   }
 
-  /** Whether a transaction of the request (keyed as in requestScope) has committed. */
+  /** Whether a read-write transaction of the request (keyed as in requestScope) has committed. */
   requestCommitted(key: object): boolean {
     return this.requestScopes.get(key)?.committed === true;
   }
@@ -363,7 +364,8 @@ export class Db {
           reopen: readOnly ? reopenSql(tenantId) : null,
         });
         transaction.active.scope = { tenantId, userId: null };
-        return noteCommit(request, await transaction.run(this.enter, fn));
+        const result = await transaction.run(this.enter, fn);
+        return readOnly ? result : noteCommit(request, result); // read-only work commits nothing to replay over
       });
     } catch (error) {
       throw isUnavailable(error) ? new DbUnavailableError(error) : error;

@@ -71,8 +71,12 @@ export class PgTransaction {
   private reopen: string | null = null;
   /** Read-only mode: settles when the statement sent last has been answered; statements go out one at a time. */
   private tail: Promise<void> = Promise.resolve();
-  /** Read-only mode: some statement's message failed, so the connection's state is not known to be clean. */
+  /** Read-only mode: a statement's COMMIT was not answered, so the connection's state is not known to be clean. */
   private unclean = false;
+  /** Read-only mode: the opening carrying the credential check failed; every later statement fails with it. */
+  private openingError: { error: unknown } | null = null;
+  /** `end` or `rollback` has started: read-only statements not yet sent are refused. */
+  private closing = false;
   private credentialRejected = false;
   private readonly timer: NodeJS.Timeout;
   private readonly onError = (): void => undefined; // surfaces on the next query; unhandled, it would crash
@@ -184,6 +188,8 @@ export class PgTransaction {
       // `async`: fn may return a lazy PrismaPromise, which must start (`then`) inside the transaction's context.
       const result = await enter(this.active, async () => fn());
       if (this.timedOut) throw timeoutError();
+      // A refused check fails the work even if it caught the statement's error (the check is the request's).
+      if (this.credentialRejected) throw new CredentialRejectedError();
       clearTimeout(this.timer);
       await this.end(commitMessage(this.active.atCommit));
       this.release(false);
@@ -200,6 +206,8 @@ export class PgTransaction {
   private async query<R extends pg.QueryResultRow>(
     config: pg.QueryConfig | string,
   ): Promise<pg.QueryResult<R>> {
+    // A statement of work that is ending (a sibling of a failed one) must not run after its ROLLBACK.
+    if (this.closing || this.released) throw new DbScopeError('the transaction has ended');
     if (this.reopen !== null) return this.committedAlone<R>(config);
     if (this.opening) return this.pipelineOpening<R>(this.opening, config);
     if (this.opened) await this.opened;
@@ -208,9 +216,12 @@ export class PgTransaction {
 
   /** The simple-protocol message that ends the transaction, after a deferred opening never sent (one message). */
   private async end(message: string): Promise<void> {
+    this.closing = true;
     await this.tail;
+    if (this.openingError) throw this.failedOpening();
     const opening = this.opening;
-    if (this.reopen !== null && !opening && !this.begun) return; // every statement has committed on its own
+    // Every statement has committed on its own (an unanswered COMMIT instead goes out again, below).
+    if (this.reopen !== null && !opening && !this.begun && !this.unclean) return;
     if (!opening) {
       if (this.opened) await this.opened;
       await this.conn.query(message);
@@ -248,6 +259,9 @@ export class PgTransaction {
     config: pg.QueryConfig | string,
   ): Promise<pg.QueryResult<R>> {
     const result = this.tail.then(async () => {
+      // Once the work is ending (checked again: it may have begun while this waited), nothing more goes out.
+      if (this.closing || this.released) throw new DbScopeError('the transaction has ended');
+      if (this.openingError) throw this.failedOpening();
       const opening = this.opening;
       this.opening = null;
       const prefix = opening
@@ -257,9 +271,13 @@ export class PgTransaction {
           : this.reopen!;
       this.begun = false; // the COMMIT below ends the transaction, whatever happens before it
       const [first, main, commit] = await this.pipeline([prefix, config, 'COMMIT']);
-      if ([first, main, commit].some((r) => r!.status === 'rejected')) this.unclean = true;
+      if (commit!.status === 'rejected') this.unclean = true;
       if (first!.status === 'rejected') {
-        if (opening) this.openingFailed(first!.reason, opening);
+        if (opening) {
+          this.openingError = { error: first!.reason };
+          this.noteOpeningError(first!.reason, opening);
+          throw this.failedOpening();
+        }
         throw first!.reason;
       }
       opening?.confirmed();
@@ -272,6 +290,11 @@ export class PgTransaction {
       () => undefined,
     );
     return result;
+  }
+
+  /** The error of a failed opening: CredentialRejectedError if Postgres refused the credential. */
+  private failedOpening(): unknown {
+    return this.credentialRejected ? new CredentialRejectedError() : this.openingError?.error;
   }
 
   /**
@@ -326,6 +349,7 @@ export class PgTransaction {
 
   private async rollback(): Promise<void> {
     if (this.released) return;
+    this.closing = true;
     await this.tail;
     if (this.reopen !== null && !this.opening && !this.begun && !this.unclean) {
       this.release(false); // every statement sent has committed or rolled back on its own
