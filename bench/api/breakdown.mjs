@@ -27,6 +27,15 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
   const found = (row) => {
     if (row?.id !== modelId) throw new Error('breakdown: model not found');
   };
+  const findIn = async (db) => found(await new ModelsRepository(db).find(tenantId, modelId, userId));
+  /** One request with the owner key cached: its re-check goes with the first statement of `transaction`. */
+  const cachedKeyRequest = (transaction) =>
+    asRequest(app, async () => {
+      if (!app.deferCheck(tenantId, 'arca_recheck_api_key', keyHash, fingerprint, keyChanged)) {
+        throw new Error('breakdown: re-check not deferred');
+      }
+      await transaction(() => findIn(app));
+    });
   const cases = [
     ['pg driver: SELECT 1', 1, () => raw.query('SELECT 1')],
     ['Prisma $queryRaw SELECT 1', 1, () => app.client.$queryRaw`SELECT 1`],
@@ -79,17 +88,16 @@ export async function breakdown({ db, seed, pepper, pool, iterations = 500, roun
           found(await app.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
         }),
     ],
+    ['readTransaction(models.find)', 3, () => app.readTransaction(tenantId, () => findIn(app))],
     [
-      'secure request, cached key: deferCheck + tenantTransaction(find) (now)',
+      'secure request, cached key: deferCheck + tenantTransaction(find) (ADR 0011)',
       3,
-      () =>
-        asRequest(app, async () => {
-          if (!app.deferCheck(tenantId, 'arca_recheck_api_key', keyHash, fingerprint, keyChanged)) {
-            throw new Error('breakdown: re-check not deferred');
-          }
-          const repo = new ModelsRepository(app);
-          found(await app.tenantTransaction(tenantId, () => repo.find(tenantId, modelId, userId)));
-        }),
+      () => cachedKeyRequest((fn) => app.tenantTransaction(tenantId, fn)),
+    ],
+    [
+      'secure request, cached key: deferCheck + readTransaction(find) (now)',
+      3,
+      () => cachedKeyRequest((fn) => app.readTransaction(tenantId, fn)),
     ],
   ];
   const samples = new Map(cases.map(([name]) => [name, []]));
