@@ -2,7 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deleteRawTenants, insertRawTenant, rawTenant } from './support/db-fixtures.js';
+import {
+  deleteRawTenants,
+  insertRawApiKey,
+  insertRawTenant,
+  rawTenant,
+  type RawApiKey,
+} from './support/db-fixtures.js';
 import * as support from './support/db-traffic.js';
 import { CredentialRejectedError, Db, DbScopeError, createPrismaClient, poolOf } from '@arca/api-db';
 
@@ -33,24 +39,10 @@ afterAll(async () => {
   await admin.end();
 });
 
-interface Key {
-  id: string;
-  hash: Buffer;
-  fingerprint: string;
-}
+type Key = RawApiKey;
 
 /** A usable key of tenant `t` and the fingerprint its lookup returns. */
-async function newKey(t: typeof A): Promise<Key> {
-  const hash = randomBytes(32);
-  const { rows } = await admin.query<{ id: string }>(
-    `INSERT INTO api_keys (tenant_id, created_by, name, key_hash, display_prefix, scopes, model_ids, expires_at)
-     VALUES ($1, $2, 'k', $3, 'arca_xxxxxxxx', ARRAY['models:read'], ARRAY[]::uuid[], now() + interval '1 day')
-     RETURNING id`,
-    [t.id, t.ownerId, hash],
-  );
-  const looked = await db.lookup<{ fingerprint: string }>(`SELECT * FROM ${LOOKUP}($1::bytea)`, [hash]);
-  return { id: rows[0]!.id, hash, fingerprint: looked[0]!.fingerprint };
-}
+const newKey = (t: typeof A): Promise<Key> => insertRawApiKey(admin, db, t);
 
 const revoke = (k: Key) => admin.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [k.id]);
 

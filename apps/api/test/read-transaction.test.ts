@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deleteRawTenants, insertRawTenant, rawTenant } from './support/db-fixtures.js';
+import { deleteRawTenants, insertRawApiKey, insertRawTenant, rawTenant } from './support/db-fixtures.js';
 import { asRequest, settingAndVisible, traffic } from './support/db-traffic.js';
 import { CredentialRejectedError, Db, DbScopeError, createPrismaClient } from '@arca/api-db';
 
@@ -47,19 +47,7 @@ const reopen = (tenantId: string) =>
   `BEGIN READ ONLY; SELECT set_config('app.tenant_id', '${tenantId}', true)`;
 
 /** A usable API key of tenant A and the fingerprint its lookup returns. */
-async function keyOfA(): Promise<{ id: string; hash: Buffer; fingerprint: string }> {
-  const hash = randomBytes(32);
-  const { rows } = await admin.query<{ id: string }>(
-    `INSERT INTO api_keys (tenant_id, created_by, name, key_hash, display_prefix, scopes, expires_at)
-     VALUES ($1, $2, 'k', $3, 'arca_xxxxxxxx', ARRAY['models:read'], now() + interval '1 day') RETURNING id`,
-    [A.id, A.ownerId, hash],
-  );
-  const looked = await db.lookup<{ fingerprint: string }>(
-    'SELECT * FROM arca_resolve_api_key_scoped($1::bytea)',
-    [hash],
-  );
-  return { id: rows[0]!.id, hash, fingerprint: looked[0]!.fingerprint };
-}
+const keyOfA = () => insertRawApiKey(admin, db, A);
 
 describe('Db.readTransaction', () => {
   it('sends each statement with its opening and its COMMIT in one write, scoped to the tenant', async () => {

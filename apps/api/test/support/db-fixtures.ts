@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import type { Db } from '@arca/api-db';
 
 /** A tenant and its owner, inserted directly (as the superuser) for tests of the data layer below the API. */
 export interface RawTenant {
@@ -27,4 +28,27 @@ export async function insertRawTenant(admin: pg.Client, t: RawTenant, prefix: st
 export async function deleteRawTenants(admin: pg.Client, tenants: RawTenant[]): Promise<void> {
   await admin.query('DELETE FROM tenants WHERE id = ANY($1::uuid[])', [tenants.map((t) => t.id)]);
   await admin.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [tenants.map((t) => t.ownerId)]);
+}
+
+/** A usable API key inserted directly, with the fingerprint its lookup returns (for the re-check functions). */
+export interface RawApiKey {
+  id: string;
+  hash: Buffer;
+  fingerprint: string;
+}
+
+/** Inserts a usable API key of `t`'s owner (reads models, expires in a day) and looks its fingerprint up. */
+export async function insertRawApiKey(admin: pg.Client, db: Db, t: RawTenant): Promise<RawApiKey> {
+  const hash = randomBytes(32);
+  const { rows } = await admin.query<{ id: string }>(
+    `INSERT INTO api_keys (tenant_id, created_by, name, key_hash, display_prefix, scopes, model_ids, expires_at)
+     VALUES ($1, $2, 'k', $3, 'arca_xxxxxxxx', ARRAY['models:read'], ARRAY[]::uuid[], now() + interval '1 day')
+     RETURNING id`,
+    [t.id, t.ownerId, hash],
+  );
+  const looked = await db.lookup<{ fingerprint: string }>(
+    'SELECT * FROM arca_resolve_api_key_scoped($1::bytea)',
+    [hash],
+  );
+  return { id: rows[0]!.id, hash, fingerprint: looked[0]!.fingerprint };
 }

@@ -219,9 +219,8 @@ export class PgTransaction {
     this.closing = true;
     await this.tail;
     if (this.openingError) throw this.failedOpening();
+    if (this.endedAlone) return; // an unanswered COMMIT goes out again below
     const opening = this.opening;
-    // Every statement has committed on its own (an unanswered COMMIT instead goes out again, below).
-    if (this.reopen !== null && !opening && !this.begun && !this.unclean) return;
     if (!opening) {
       if (this.opened) await this.opened;
       await this.conn.query(message);
@@ -275,8 +274,7 @@ export class PgTransaction {
       if (first!.status === 'rejected') {
         if (opening) {
           this.openingError = { error: first!.reason };
-          this.noteOpeningError(first!.reason, opening);
-          throw this.failedOpening();
+          this.openingFailed(first!.reason, opening);
         }
         throw first!.reason;
       }
@@ -290,6 +288,14 @@ export class PgTransaction {
       () => undefined,
     );
     return result;
+  }
+
+  /**
+   * Read-only mode, nothing left open on the connection: every statement sent has committed or rolled back on
+   * its own, and no opening is waiting to go out.
+   */
+  private get endedAlone(): boolean {
+    return this.reopen !== null && !this.opening && !this.begun && !this.unclean;
   }
 
   /** The error of a failed opening: CredentialRejectedError if Postgres refused the credential. */
@@ -351,8 +357,8 @@ export class PgTransaction {
     if (this.released) return;
     this.closing = true;
     await this.tail;
-    if (this.reopen !== null && !this.opening && !this.begun && !this.unclean) {
-      this.release(false); // every statement sent has committed or rolled back on its own
+    if (this.endedAlone) {
+      this.release(false);
       return;
     }
     // A deferred opening not sent yet still goes out (a rare path, so in its own round trip): the credential is
